@@ -1,0 +1,50 @@
+"""The ASGI application: a Starlette router in front of Django.
+
+Routes that must not pay for Django's per-request thread (the mock upstream, static files)
+are matched first; everything else goes to Django. Starlette owns the lifespan, which opens
+the shared upstream client and, on shutdown, cancels the views' background tasks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import cast
+
+from django.conf import settings
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asyncviews.settings")
+django_app = get_asgi_application()
+
+# Django must be set up before these are imported.
+from starlette.applications import Starlette  # noqa: E402
+from starlette.routing import Mount  # noqa: E402
+from starlette.staticfiles import StaticFiles  # noqa: E402
+from starlette.types import ASGIApp  # noqa: E402
+
+from asyncviews import background, mock_upstream, upstream  # noqa: E402
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async with upstream.client_lifespan():
+        try:
+            yield
+        finally:
+            await background.cancel_all()
+
+
+application = Starlette(
+    routes=[
+        Mount("/upstream", routes=mock_upstream.routes),
+        Mount(
+            "/" + settings.STATIC_URL.strip("/"),
+            StaticFiles(directory=settings.STATIC_ROOT, check_dir=False),
+            name="static",
+        ),
+        Mount("/", cast(ASGIApp, django_app)),
+    ],
+    lifespan=lifespan,
+)

@@ -1,0 +1,51 @@
+"""Serve the site with uvicorn: `python manage.py serve` (HOST and PORT override the address).
+
+After uvicorn stops, the process exits at once instead of joining the threads of sync views
+that are still sleeping: nobody is left to read their answers, and Ctrl-C must return in
+well under two seconds even mid-run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+import uvicorn
+from django.core.management.base import BaseCommand, CommandParser
+
+GRACEFUL_SHUTDOWN_S = 1
+
+
+class Command(BaseCommand):
+    help = "Serve asyncviews over ASGI with uvicorn."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST") or "127.0.0.1")
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+
+    def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
+        server = uvicorn.Server(
+            uvicorn.Config(
+                "asyncviews.asgi:application",
+                host=host,
+                port=port,
+                lifespan="on",
+                access_log=False,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+                backlog=4096,
+            )
+        )
+        shown = f"[{host}]" if ":" in host else host
+        self.stdout.write(f"asyncviews: open http://{shown}:{port}/  (Ctrl-C to stop)")
+        self.stdout.flush()
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass  # uvicorn re-raises the Ctrl-C it has already handled by shutting down
+        finally:
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0 if server.started else 1)

@@ -1,0 +1,90 @@
+"""Real uvicorn servers of the site for tests (pytest-django's live_server is WSGI)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+START_DEADLINE_S = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], bool], *, deadline_s: float, what: str) -> None:
+    """Poll condition until it holds; fail naming what was awaited when the deadline passes."""
+    end = time.monotonic() + deadline_s
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {deadline_s} s waiting for {what}")
+        time.sleep(0.02)
+
+
+@dataclass
+class Server:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: signal.Signals = signal.SIGINT, *, deadline_s: float = 10.0) -> float:
+        """Send sig and return the seconds the process took to exit."""
+        started = time.monotonic()
+        self.process.send_signal(sig)
+        self.process.wait(timeout=deadline_s)
+        return time.monotonic() - started
+
+
+def manage(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, "ASYNCVIEWS_DATA_DIR": str(data_dir), **(env or {})},
+        check=True,
+        capture_output=True,
+    )
+
+
+def start_server(data_dir: Path, env: dict[str, str] | None = None) -> Server:
+    """Migrate, collect static files and serve the site from data_dir, the way `make run` does."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    manage(data_dir, "migrate", "--noinput", env=env)
+    manage(data_dir, "collectstatic", "--noinput", env=env)
+    port = free_port()
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, "ASYNCVIEWS_DATA_DIR": str(data_dir), **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(f"http://127.0.0.1:{port}", data_dir, process, log_path)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}:\n{server.log()}")
+        try:
+            return httpx.get(server.url + "/upstream/get", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    wait_for(ready, deadline_s=START_DEADLINE_S, what="the server to answer")
+    return server
