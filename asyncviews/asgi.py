@@ -1,8 +1,10 @@
 """The ASGI application: a Starlette router in front of Django.
 
-Routes that must not pay for Django's per-request thread (the mock upstream, static files)
-are matched first; everything else goes to Django. Starlette owns the lifespan, which opens
-the shared upstream client and, on shutdown, cancels the views' background tasks.
+Routes that must not pay for Django's per-request thread (the event stream, the mock
+upstream, static files) are matched first; everything else goes to Django. Starlette owns
+the lifespan: it opens the shared upstream client, then starts the instrument; on shutdown
+the views' background tasks are cancelled, then the instrument saves its runs, then the
+client closes.
 """
 
 from __future__ import annotations
@@ -20,16 +22,17 @@ django_app = get_asgi_application()
 
 # Django must be set up before these are imported.
 from starlette.applications import Starlette  # noqa: E402
-from starlette.routing import Mount  # noqa: E402
+from starlette.routing import Mount, Route  # noqa: E402
 from starlette.staticfiles import StaticFiles  # noqa: E402
 from starlette.types import ASGIApp  # noqa: E402
 
 from asyncviews import background, mock_upstream, upstream  # noqa: E402
+from dashboard import events, instrument  # noqa: E402
 
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    async with upstream.client_lifespan():
+    async with upstream.client_lifespan(), instrument.lifespan():
         try:
             yield
         finally:
@@ -38,6 +41,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 application = Starlette(
     routes=[
+        Route("/events/", events.events, methods=["GET"]),
         Mount("/upstream", routes=mock_upstream.routes),
         Mount(
             "/" + settings.STATIC_URL.strip("/"),

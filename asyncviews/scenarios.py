@@ -92,12 +92,24 @@ async def async_http(request: HttpRequest, delay: float) -> HttpResponse:
     return HttpResponse(f"upstream answered {response.status_code}")
 
 
+def overlapping(n: int, delay: float) -> float:
+    """Ideal wall time when all n calls wait at the same time."""
+    return delay
+
+
+def one_at_a_time(n: int, delay: float) -> float:
+    """Ideal wall time when the calls cannot overlap."""
+    return n * delay
+
+
 @dataclass(frozen=True)
 class Scenario:
     slug: str
     label: str
     view: View
     explanation: str
+    # The best wall time for n concurrent calls with this delay, for comparing with the observed.
+    ideal_wall_s: Callable[[int, float], float] = overlapping
 
     @property
     def is_async(self) -> bool:
@@ -133,6 +145,7 @@ SCENARIOS: dict[str, Scenario] = {
             "An async view that calls a blocking sleep. It runs on the event loop itself, so "
             "the calls go one at a time: in view never exceeds one, the run takes N times "
             "the delay, and the loop lag shoots up for everyone else on the server.",
+            one_at_a_time,
         ),
         Scenario(
             "sync-http",

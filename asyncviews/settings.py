@@ -45,6 +45,17 @@ ALLOWED_HOSTS = [
 # upstream (/upstream/), so everything works offline; set it to a real httpbin instead.
 UPSTREAM_URL = os.environ.get("ASYNCVIEWS_UPSTREAM_URL", "").rstrip("/")
 
+# The dashboard's instrument.
+# Measuring in-view counts and loop lag; off only to measure what measuring costs (bench/).
+TELEMETRY = os.environ.get("ASYNCVIEWS_TELEMETRY", "on").strip().lower() not in {"0", "off", "no"}
+# The most concurrent calls one run may fire.
+MAX_RUN_N = int(os.environ.get("ASYNCVIEWS_MAX_RUN_N", "1000"))
+# Requests of a run still open after this many seconds are cancelled and counted as errors.
+RUN_TIME_LIMIT_S = float(os.environ.get("ASYNCVIEWS_RUN_TIME_LIMIT_S", "120"))
+# This server's own base URL, which the load generator calls. `manage.py serve` sets it
+# from the address it listens on; empty means the address each request arrived on.
+SELF_URL = ""
+
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.staticfiles",
@@ -59,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost, so it counts the view itself and not the middleware around it.
+    *(["dashboard.middleware.in_view_middleware"] if TELEMETRY else []),
 ]
 
 ROOT_URLCONF = "asyncviews.urls"

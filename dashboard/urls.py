@@ -6,4 +6,6 @@ from dashboard import views
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("runs/", views.runs_view, name="runs"),
+    path("runs/<int:run_id>/", views.run_view, name="run"),
 ]

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 import uvicorn
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 GRACEFUL_SHUTDOWN_S = 1
@@ -38,6 +39,9 @@ class Command(BaseCommand):
             )
         )
         shown = f"[{host}]" if ":" in host else host
+        # The load generator calls this server back on loopback when it listens everywhere.
+        local = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, shown)
+        settings.SELF_URL = f"http://{local}:{port}"
         self.stdout.write(f"asyncviews: open http://{shown}:{port}/  (Ctrl-C to stop)")
         self.stdout.flush()
         try:

@@ -1,0 +1,71 @@
+"""Fan-out of frames and run events to every connected browser.
+
+Design choices:
+- Publishing never waits on a subscriber: each one has its own bounded buffer, filled by
+  the publisher and drained by that subscriber's stream. A slow browser only loses its own
+  stale frames (the newest FRAME_BUFFER are kept).
+- Run events are not dropped. A subscriber that lets EVENT_BUFFER of them pile up is cut
+  off instead; its browser's EventSource reconnects and gets the replay below.
+- The last HISTORY_S of frames are kept, already encoded, so a browser that connects or
+  reconnects mid-run redraws its charts so far from one `history` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+from dashboard.telemetry import TICK_S
+
+FRAME_BUFFER = 50
+EVENT_BUFFER = 500
+HISTORY_S = 120
+
+
+class Subscriber:
+    def __init__(self) -> None:
+        self.frames: deque[str] = deque(maxlen=FRAME_BUFFER)
+        self.run_events: deque[str] = deque()
+        self.cut_off = False
+        self._wake = asyncio.Event()
+
+    async def next_batch(self) -> list[tuple[str, str]]:
+        """Wait for news, then take it all: run events first, then the frames kept."""
+        await self._wake.wait()
+        self._wake.clear()
+        batch = [("run", data) for data in self.run_events]
+        batch += [("frame", data) for data in self.frames]
+        self.run_events.clear()
+        self.frames.clear()
+        return batch
+
+
+class Broadcaster:
+    def __init__(self) -> None:
+        self.subscribers: set[Subscriber] = set()
+        self.history: deque[str] = deque(maxlen=round(HISTORY_S / TICK_S))
+
+    def subscribe(self) -> Subscriber:
+        subscriber = Subscriber()
+        self.subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+
+    def history_json(self) -> str:
+        return "[" + ",".join(self.history) + "]"
+
+    def publish_frame(self, encoded: str) -> None:
+        self.history.append(encoded)
+        for subscriber in self.subscribers:
+            subscriber.frames.append(encoded)
+            subscriber._wake.set()
+
+    def publish_run(self, encoded: str) -> None:
+        for subscriber in self.subscribers:
+            if len(subscriber.run_events) >= EVENT_BUFFER:
+                subscriber.cut_off = True
+            else:
+                subscriber.run_events.append(encoded)
+            subscriber._wake.set()

@@ -1,0 +1,49 @@
+"""The event stream, /events/: every frame and run event, as Server-Sent Events.
+
+A Starlette endpoint (mounted in asyncviews/asgi.py), so Django's middleware does not run
+here: it serves only what the dashboard shows everyone, and reads nothing from the request.
+On connect it first sends `history` (the recent frames and the runs in progress), so a
+reloaded page redraws its charts so far. sse-starlette ends the stream when the server
+shuts down, and send_timeout drops a browser that stopped reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.requests import Request
+
+from dashboard.instrument import broadcaster, runs
+
+PING_S = 15
+SEND_TIMEOUT_S = 10
+
+
+async def stream() -> AsyncIterator[ServerSentEvent]:
+    subscriber = broadcaster.subscribe()
+    try:
+        # Nothing is awaited between subscribing and taking the snapshot, so no frame falls
+        # between the history and the live frames.
+        history = (
+            '{"frames":'
+            + broadcaster.history_json()
+            + ',"runs":['
+            + ",".join(runs.active_summaries())
+            + "]}"
+        )
+        yield ServerSentEvent(data=history, event="history")
+        while not subscriber.cut_off:
+            for event, data in await subscriber.next_batch():
+                yield ServerSentEvent(data=data, event=event)
+    finally:
+        broadcaster.unsubscribe(subscriber)
+
+
+async def events(request: Request) -> EventSourceResponse:
+    return EventSourceResponse(
+        stream(),
+        ping=PING_S,
+        send_timeout=SEND_TIMEOUT_S,
+        headers={"Cache-Control": "no-store"},
+    )

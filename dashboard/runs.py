@@ -1,0 +1,224 @@
+"""Runs in progress: starting the load generator, following its results, saving them.
+
+Each run is one child process (dashboard/loadgen.py) and one task that reads its lines on
+the server's event loop. What the task learns updates the telemetry at once (in_flight) and
+the database at most every SAVE_EVERY_S (a separate task, so a slow write never stalls the
+reading and, through a full pipe, the load generator's own clock). A run still going when
+the server stops is saved as interrupted with what it has received; one left `running` by
+a crash is marked interrupted at the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+from django.conf import settings
+
+from dashboard import telemetry
+from dashboard.broadcast import Broadcaster
+from dashboard.models import Run
+
+logger = logging.getLogger(__name__)
+
+SAVE_EVERY_S = 1.0
+# Lines from the load generator can hold a thousand results.
+LINE_LIMIT = 16 * 1024 * 1024
+
+
+def percentile(sorted_values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least q of the values at or below."""
+    if not sorted_values:
+        return None
+    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
+
+
+class ActiveRun:
+    def __init__(self, run: Run, broadcaster: Broadcaster) -> None:
+        self.run = run
+        self.broadcaster = broadcaster
+        self.started = time.monotonic()
+        self.in_flight = 0
+        self.durations: list[float] = []  # completed since the last frame
+        self.error_kinds: Counter[str] = Counter()
+        self.peaks = {"in_flight": 0, "in_view": 0, "threads": 0, "loop_lag_ms": 0.0}
+        self.task: asyncio.Task[None] | None = None
+
+    def summary(self) -> dict[str, Any]:
+        self.run.errors = sum(self.error_kinds.values())
+        self.run.error_kinds = dict(self.error_kinds)
+        self.run.peaks = dict(self.peaks)
+        return self.run.as_dict(with_timings=False)
+
+    def take(self, line: dict[str, Any]) -> None:
+        slug = self.run.scenario
+        sent = line.get("sent", 0)
+        self.in_flight += sent
+        telemetry.in_flight.add(slug, sent)
+        self.peaks["in_flight"] = max(self.peaks["in_flight"], self.in_flight)
+        for start, end, status, kind in line.get("done", []):
+            self.run.timings.append([start, end, status])
+            self.durations.append(round(end - start, 6))
+            if kind is not None:
+                self.error_kinds[kind] += 1
+        finished = len(line.get("done", []))
+        self.in_flight -= finished
+        telemetry.in_flight.add(slug, -finished)
+
+    def release_in_flight(self) -> None:
+        telemetry.in_flight.add(self.run.scenario, -self.in_flight)
+        self.in_flight = 0
+
+    def conclude(self, status: str, wall_s: float | None) -> None:
+        self.release_in_flight()
+        durations = sorted(end - start for start, end, _ in self.run.timings)
+        self.run.status = status
+        self.run.wall_s = wall_s
+        self.run.p50_s = percentile(durations, 0.50)
+        self.run.p95_s = percentile(durations, 0.95)
+        self.run.p99_s = percentile(durations, 0.99)
+        self.run.max_s = durations[-1] if durations else None
+
+
+class RunManager:
+    def __init__(self, broadcaster: Broadcaster) -> None:
+        self.broadcaster = broadcaster
+        self.active: dict[int, ActiveRun] = {}
+
+    async def recover(self) -> None:
+        """Runs left `running` by a server that died cannot finish any more."""
+        count = await Run.objects.filter(status=Run.Status.RUNNING).aupdate(
+            status=Run.Status.INTERRUPTED
+        )
+        if count:
+            logger.warning("marked %d run(s) left running by the last server as interrupted", count)
+
+    async def start(self, run: Run, url: str) -> None:
+        active = ActiveRun(run, self.broadcaster)
+        self.active[run.pk] = active
+        active.task = asyncio.create_task(self._follow(active, url), name=f"run {run.pk}")
+        self._announce(active)
+
+    def get(self, run_id: int) -> Run | None:
+        active = self.active.get(run_id)
+        if active is None:
+            return None
+        active.summary()
+        return active.run
+
+    def progress(self) -> list[dict[str, Any]]:
+        now = time.monotonic()
+        return [
+            {
+                "id": active.run.pk,
+                "scenario": active.run.scenario,
+                "n": active.run.n,
+                "done": len(active.run.timings),
+                "errors": sum(active.error_kinds.values()),
+                "elapsed_s": round(now - active.started, 3),
+            }
+            for active in self.active.values()
+        ]
+
+    def active_summaries(self) -> list[str]:
+        return [json.dumps(active.summary()) for active in self.active.values()]
+
+    def take_durations(self) -> dict[str, list[float]]:
+        taken = {}
+        for run_id, active in self.active.items():
+            if active.durations:
+                taken[str(run_id)] = active.durations
+                active.durations = []
+        return taken
+
+    def observe(self, frame: dict[str, Any]) -> None:
+        """Fold a frame's server-side measurements into the peaks of the runs in progress."""
+        for active in self.active.values():
+            peaks = active.peaks
+            peaks["in_view"] = max(peaks["in_view"], frame["in_view"][active.run.scenario])
+            peaks["threads"] = max(peaks["threads"], frame["threads"])
+            peaks["loop_lag_ms"] = max(peaks["loop_lag_ms"], frame["loop_lag_ms"])
+
+    async def shutdown(self) -> None:
+        """Stop every run in progress and save it as interrupted."""
+        runs = list(self.active.values())
+        for active in runs:
+            if active.task is not None:
+                active.task.cancel()
+        await asyncio.gather(*(a.task for a in runs if a.task), return_exceptions=True)
+
+    def _announce(self, active: ActiveRun) -> None:
+        self.broadcaster.publish_run(json.dumps(active.summary()))
+
+    async def _follow(self, active: ActiveRun, url: str) -> None:
+        run = active.run
+        deadline_s = settings.RUN_TIME_LIMIT_S
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "dashboard.loadgen",
+            url,
+            str(run.n),
+            str(deadline_s),
+            stdout=asyncio.subprocess.PIPE,
+            limit=LINE_LIMIT,
+        )
+        saver = asyncio.create_task(self._save_regularly(active), name=f"run {run.pk} saver")
+        wall_s: float | None = None
+        status = Run.Status.INTERRUPTED
+        try:
+            assert process.stdout is not None
+            async for raw in process.stdout:
+                line = json.loads(raw)
+                if "wall_s" in line:
+                    wall_s = line["wall_s"]
+                else:
+                    active.take(line)
+            returncode = await process.wait()
+            complete = returncode == 0 and len(run.timings) == run.n and wall_s is not None
+            status = Run.Status.FINISHED if complete else Run.Status.FAILED
+            if not complete:
+                logger.error(
+                    "run %s: the load generator exited with %s after %d of %d results",
+                    run.pk,
+                    returncode,
+                    len(run.timings),
+                    run.n,
+                )
+        except asyncio.CancelledError:
+            logger.warning("run %s interrupted with %d results", run.pk, len(run.timings))
+            raise
+        except Exception:
+            status = Run.Status.FAILED
+            logger.exception("run %s failed", run.pk)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            saver.cancel()
+            await asyncio.gather(saver, return_exceptions=True)
+            active.conclude(status, wall_s)
+            active.summary()
+            await asyncio.shield(run.asave())
+            del self.active[run.pk]
+            self._announce(active)
+
+    async def _save_regularly(self, active: ActiveRun) -> None:
+        """Keep what has arrived on disk, so a crash loses at most SAVE_EVERY_S of it."""
+        saved = 0
+        while True:
+            await asyncio.sleep(SAVE_EVERY_S)
+            if len(active.run.timings) == saved:
+                continue
+            saved = len(active.run.timings)
+            active.summary()
+            try:
+                await active.run.asave(update_fields=["timings", "errors", "error_kinds", "peaks"])
+            except Exception:
+                logger.exception("run %s: saving its results so far failed", active.run.pk)
