@@ -74,7 +74,7 @@ class Sampler:
             self.tick(now - started, lag_ms)
             # Ticks keep to a fixed schedule; ones missed while the loop was blocked are
             # not made up in a burst.
-            due = max(due + TICK_S, now)
+            due = due + TICK_S if due + TICK_S > now else now + TICK_S
 
     def tick(self, t: float, loop_lag_ms: float) -> None:
         self.ticks += 1
