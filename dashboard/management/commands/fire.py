@@ -1,0 +1,159 @@
+"""Fire a run at a running server and show it: `python manage.py fire async-sleep -n 500`.
+
+It only talks to the runs API (POST /runs/, then GET /runs/<id>/ every POLL_S), so what it
+prints is what the server measured. Progress goes to stderr and only to a terminal, so that
+stdout holds the summary alone, or the run's JSON with --json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+POLL_S = 0.2
+REQUEST_TIMEOUT_S = 10.0
+# The server cancels what is still open at RUN_TIME_LIMIT_S; this covers saving the run.
+DEADLINE_MARGIN_S = 15.0
+PEAK_LABELS = {
+    "in_flight": "in flight {}",
+    "in_view": "in view {}",
+    "threads": "threads {}",
+    "loop_lag_ms": "loop lag {:.1f} ms",
+}
+
+
+def default_url() -> str:
+    """Where `make run` serves: HOST and PORT, with a listen-everywhere host seen from here."""
+    host = os.environ.get("HOST") or "127.0.0.1"
+    port = os.environ.get("PORT") or "8000"
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f} s"
+
+
+def progress_line(run: dict[str, Any], elapsed_s: float) -> str:
+    return f"{run['done']} of {run['n']} done, {run['errors']} errors, {elapsed_s:.1f} s"
+
+
+def summary(run: dict[str, Any]) -> str:
+    wall, ideal = run["wall_s"], run["ideal_wall_s"]
+    wall_line = f"wall      {seconds(wall)}   ideal {seconds(ideal)}"
+    if wall and ideal:
+        wall_line += f"   ratio {wall / ideal:.2f}"
+    rate = f"{run['done'] / wall:.1f} requests/s" if wall else "-"
+    kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(run["error_kinds"].items()))
+    peaks = run["peaks"]
+    return "\n".join(
+        [
+            f"run {run['id']}: {run['scenario']} x{run['n']}, delay {run['delay']:g} s, "
+            f"{run['status']}",
+            wall_line,
+            f"rate      {rate}",
+            "latency   "
+            + "  ".join(f"{q} {seconds(run[f'{q}_s'])}" for q in ("p50", "p95", "p99", "max")),
+            f"errors    {run['errors']}" + (f": {kinds}" if kinds else ""),
+            "peaks     "
+            + ", ".join(
+                label.format(peaks[key]) for key, label in PEAK_LABELS.items() if key in peaks
+            ),
+        ]
+    )
+
+
+def start(client: httpx.Client, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST the run; every way that can fail becomes one line naming the server."""
+    try:
+        response = client.post("/runs/", json=body)
+    except httpx.ConnectError:
+        raise CommandError(f"no asyncviews server at {url}: start one with `make run`") from None
+    except httpx.HTTPError as error:
+        raise CommandError(f"could not start a run at {url}: {error}") from None
+    try:
+        data: dict[str, Any] = response.json()
+    except ValueError:
+        data = {}
+    if response.status_code == 400 and "error" in data:
+        raise CommandError(data["error"])
+    if response.status_code != 201 or "id" not in data:
+        raise CommandError(f"{url}/runs/ answered {response.status_code}, not a new run")
+    return data
+
+
+def follow(client: httpx.Client, url: str, run: dict[str, Any]) -> dict[str, Any]:
+    """Poll the run until it ends, showing its progress on a terminal."""
+    live = sys.stderr.isatty()
+    started = time.monotonic()
+    deadline_s = settings.RUN_TIME_LIMIT_S + DEADLINE_MARGIN_S
+    path = f"/runs/{run['id']}/"
+    try:
+        while run["status"] == "running":
+            elapsed_s = time.monotonic() - started
+            if live:
+                sys.stderr.write("\r" + progress_line(run, elapsed_s) + "\x1b[K")
+                sys.stderr.flush()
+            if elapsed_s > deadline_s:
+                raise CommandError(f"run {run['id']} still running after {deadline_s:g} s")
+            time.sleep(POLL_S)
+            try:
+                run = client.get(path).raise_for_status().json()
+            except httpx.HTTPError as error:
+                raise CommandError(f"lost run {run['id']} at {url}: {error}") from None
+    except KeyboardInterrupt:
+        raise CommandError(f"stopped watching; run {run['id']} goes on at {url}{path}") from None
+    finally:
+        if live:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+    return run
+
+
+class Command(BaseCommand):
+    help = "Fire N concurrent calls at a scenario on a running server and show the run."
+    # A client of the server: checking the project is the server's business, not this one's.
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("scenario", help="a scenario slug, such as async-sleep")
+        parser.add_argument("-n", type=int, required=True, help="how many concurrent calls")
+        parser.add_argument("--delay", type=float, help="seconds each call waits (default 1)")
+        parser.add_argument(
+            "--url", default=default_url(), help="the server (default: %(default)s)"
+        )
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="print the run's full JSON"
+        )
+
+    def handle(
+        self,
+        *args: Any,
+        scenario: str,
+        n: int,
+        delay: float | None,
+        url: str,
+        as_json: bool,
+        **options: Any,
+    ) -> None:
+        url = url.rstrip("/")
+        body: dict[str, Any] = {"scenario": scenario, "n": n}
+        if delay is not None:
+            body["delay"] = delay
+        with httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT_S) as client:
+            run = follow(client, url, start(client, url, body))
+        if as_json:
+            self.stdout.write(json.dumps(run))
+        else:
+            self.stdout.write(summary(run))
+        if run["status"] != "finished":
+            raise CommandError(f"run {run['id']} {run['status']}")
