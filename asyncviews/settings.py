@@ -70,8 +70,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Innermost, so it counts the view itself and not the middleware around it.
-    *(["dashboard.middleware.in_view_middleware"] if TELEMETRY else []),
+    # Last, so it counts the view itself and not the middleware around it.
+    *(["dashboard.middleware.InViewMiddleware"] if TELEMETRY else []),
 ]
 
 ROOT_URLCONF = "asyncviews.urls"
@@ -105,7 +105,11 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The dashboard's local copy of Chart.js (`npm ci`), served when its CDN does not load.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/chart.js", BASE_DIR / "node_modules/chart.js/dist"),
+]
 STATIC_ROOT = DATA_DIR / "static"
 
 LOGGING = {
@@ -116,5 +120,7 @@ LOGGING = {
     "loggers": {
         "asyncviews": {"handlers": ["console"], "level": "INFO"},
         "dashboard": {"handlers": ["console"], "level": "INFO"},
+        # Django sends the tracebacks of 500s here; without DEBUG nothing would show them.
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
     },
 }

@@ -9,7 +9,7 @@ shuts down, and send_timeout drops a browser that stopped reading.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
@@ -20,7 +20,7 @@ PING_S = 15
 SEND_TIMEOUT_S = 10
 
 
-async def stream() -> AsyncIterator[ServerSentEvent]:
+async def stream() -> AsyncGenerator[ServerSentEvent, None]:
     subscriber = broadcaster.subscribe()
     try:
         # Nothing is awaited between subscribing and taking the snapshot, so no frame falls

@@ -4,59 +4,57 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from inspect import iscoroutinefunction
+from typing import Any
 
+from asgiref.sync import markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase
-from django.utils.decorators import sync_and_async_middleware
 
 from asyncviews.scenarios import SCENARIOS
 from dashboard import telemetry
 
-SCENARIO_PREFIX = "/scenarios/"
+SCENARIO_VIEWS = {scenario.view: slug for slug, scenario in SCENARIOS.items()}
+
+GetResponse = Callable[[HttpRequest], Any]
 
 
-def scenario_of(path: str) -> str | None:
-    if not path.startswith(SCENARIO_PREFIX):
-        return None
-    slug = path[len(SCENARIO_PREFIX) :].split("/", 1)[0]
-    return slug if slug in SCENARIOS else None
+class InViewMiddleware:
+    """Must be last in MIDDLEWARE: its process_view runs the scenario view itself, counted.
 
-
-@sync_and_async_middleware
-def in_view_middleware(
-    get_response: Callable[[HttpRequest], HttpResponseBase]
-    | Callable[[HttpRequest], Awaitable[HttpResponseBase]],
-) -> (
-    Callable[[HttpRequest], HttpResponseBase] | Callable[[HttpRequest], Awaitable[HttpResponseBase]]
-):
-    """Innermost middleware: in_view counts from just before the view to just after it.
-
-    Under ASGI this runs on the event loop, where the telemetry counters live; the sync
-    branch is for WSGI servers, where it runs in the request's thread.
+    Counting in __call__ would also count the other middlewares' process_view hooks, which
+    Django runs in threads under ASGI: requests waiting for those would show as "in view"
+    while the event loop is blocked by another. Returning the view's response from the last
+    process_view counts from just before the view to just after it, and Django then skips
+    calling the view again.
     """
-    if iscoroutinefunction(get_response):
 
-        async def async_middleware(request: HttpRequest) -> HttpResponseBase:
-            slug = scenario_of(request.path)
-            if slug is None:
-                return await get_response(request)  # type: ignore[no-any-return]
-            telemetry.in_view.add(slug, 1)
-            try:
-                return await get_response(request)  # type: ignore[no-any-return]
-            finally:
-                telemetry.in_view.add(slug, -1)
+    sync_capable = True
+    async_capable = True
 
-        return async_middleware
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
 
-    def middleware(request: HttpRequest) -> HttpResponseBase:
-        slug = scenario_of(request.path)
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        return self.get_response(request)  # type: ignore[no-any-return]
+
+    async def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> HttpResponseBase | None:
+        slug = SCENARIO_VIEWS.get(view)
         if slug is None:
-            return get_response(request)  # type: ignore[return-value]
-        with telemetry.sync_lock:
-            telemetry.in_view.add(slug, 1)
+            return None
+        if not iscoroutinefunction(view):
+            # As Django itself runs sync views under ASGI: in the request's own thread.
+            view = sync_to_async(view, thread_sensitive=True)
+        telemetry.in_view.add(slug, 1)
         try:
-            return get_response(request)  # type: ignore[return-value]
+            response: HttpResponseBase = await view(request, *args, **kwargs)
         finally:
-            with telemetry.sync_lock:
-                telemetry.in_view.add(slug, -1)
-
-    return middleware
+            telemetry.in_view.add(slug, -1)
+        return response

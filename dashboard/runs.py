@@ -28,6 +28,7 @@ from dashboard.models import Run
 logger = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 1.0
+DRAIN_S = 1.0
 # Lines from the load generator can hold a thousand results.
 LINE_LIMIT = 16 * 1024 * 1024
 
@@ -64,6 +65,7 @@ class ActiveRun:
         self.peaks["in_flight"] = max(self.peaks["in_flight"], self.in_flight)
         for start, end, status, kind in line.get("done", []):
             self.run.timings.append([start, end, status])
+            self.run.done += 1
             self.durations.append(round(end - start, 6))
             if kind is not None:
                 self.error_kinds[kind] += 1
@@ -90,6 +92,8 @@ class RunManager:
     def __init__(self, broadcaster: Broadcaster) -> None:
         self.broadcaster = broadcaster
         self.active: dict[int, ActiveRun] = {}
+        # Durations of runs that ended since the last frame, still to be sent with it.
+        self.ended_durations: dict[str, list[float]] = {}
 
     async def recover(self) -> None:
         """Runs left `running` by a server that died cannot finish any more."""
@@ -119,7 +123,7 @@ class RunManager:
                 "id": active.run.pk,
                 "scenario": active.run.scenario,
                 "n": active.run.n,
-                "done": len(active.run.timings),
+                "done": active.run.done,
                 "errors": sum(active.error_kinds.values()),
                 "elapsed_s": round(now - active.started, 3),
             }
@@ -130,7 +134,7 @@ class RunManager:
         return [json.dumps(active.summary()) for active in self.active.values()]
 
     def take_durations(self) -> dict[str, list[float]]:
-        taken = {}
+        taken, self.ended_durations = self.ended_durations, {}
         for run_id, active in self.active.items():
             if active.durations:
                 taken[str(run_id)] = active.durations
@@ -145,57 +149,58 @@ class RunManager:
             peaks["threads"] = max(peaks["threads"], frame["threads"])
             peaks["loop_lag_ms"] = max(peaks["loop_lag_ms"], frame["loop_lag_ms"])
 
-    async def shutdown(self) -> None:
-        """Stop every run in progress and save it as interrupted."""
-        runs = list(self.active.values())
-        for active in runs:
+    def interrupt_all(self) -> None:
+        """Stop every run in progress; each is saved as interrupted by its own task."""
+        for active in self.active.values():
             if active.task is not None:
                 active.task.cancel()
-        await asyncio.gather(*(a.task for a in runs if a.task), return_exceptions=True)
+
+    async def shutdown(self) -> None:
+        """Stop every run in progress and wait until each is saved as interrupted."""
+        tasks = [active.task for active in self.active.values() if active.task is not None]
+        self.interrupt_all()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _announce(self, active: ActiveRun) -> None:
         self.broadcaster.publish_run(json.dumps(active.summary()))
 
     async def _follow(self, active: ActiveRun, url: str) -> None:
         run = active.run
-        deadline_s = settings.RUN_TIME_LIMIT_S
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "dashboard.loadgen",
             url,
             str(run.n),
-            str(deadline_s),
+            str(settings.RUN_TIME_LIMIT_S),
             stdout=asyncio.subprocess.PIPE,
             limit=LINE_LIMIT,
         )
+        assert process.stdout is not None
         saver = asyncio.create_task(self._save_regularly(active), name=f"run {run.pk} saver")
         wall_s: float | None = None
-        status = Run.Status.INTERRUPTED
+        status = Run.Status.FAILED
         try:
-            assert process.stdout is not None
-            async for raw in process.stdout:
-                line = json.loads(raw)
-                if "wall_s" in line:
-                    wall_s = line["wall_s"]
-                else:
-                    active.take(line)
+            wall_s = await self._read(active, process.stdout)
             returncode = await process.wait()
-            complete = returncode == 0 and len(run.timings) == run.n and wall_s is not None
-            status = Run.Status.FINISHED if complete else Run.Status.FAILED
-            if not complete:
+            if returncode == 0 and run.done == run.n and wall_s is not None:
+                status = Run.Status.FINISHED
+            else:
                 logger.error(
                     "run %s: the load generator exited with %s after %d of %d results",
                     run.pk,
                     returncode,
-                    len(run.timings),
+                    run.done,
                     run.n,
                 )
         except asyncio.CancelledError:
-            logger.warning("run %s interrupted with %d results", run.pk, len(run.timings))
+            status = Run.Status.INTERRUPTED
+            process.kill()
+            # What the load generator wrote before it was stopped is still in the pipe.
+            await asyncio.wait_for(self._read(active, process.stdout), DRAIN_S)
+            logger.warning("run %s interrupted with %d results", run.pk, run.done)
             raise
         except Exception:
-            status = Run.Status.FAILED
             logger.exception("run %s failed", run.pk)
         finally:
             if process.returncode is None:
@@ -204,21 +209,37 @@ class RunManager:
             saver.cancel()
             await asyncio.gather(saver, return_exceptions=True)
             active.conclude(status, wall_s)
-            active.summary()
-            await asyncio.shield(run.asave())
+            await run.asave()
             del self.active[run.pk]
+            if active.durations:
+                self.ended_durations[str(run.pk)] = active.durations
             self._announce(active)
+
+    async def _read(self, active: ActiveRun, stdout: asyncio.StreamReader) -> float | None:
+        """Take the load generator's lines until it closes them; its wall_s, if it got there."""
+        async for raw in stdout:
+            try:
+                line = json.loads(raw)
+            except json.JSONDecodeError:
+                logger.error("run %s: unreadable line from the load generator", active.run.pk)
+                return None
+            if "wall_s" in line:
+                return float(line["wall_s"])
+            active.take(line)
+        return None
 
     async def _save_regularly(self, active: ActiveRun) -> None:
         """Keep what has arrived on disk, so a crash loses at most SAVE_EVERY_S of it."""
         saved = 0
         while True:
             await asyncio.sleep(SAVE_EVERY_S)
-            if len(active.run.timings) == saved:
+            if active.run.done == saved:
                 continue
-            saved = len(active.run.timings)
+            saved = active.run.done
             active.summary()
             try:
-                await active.run.asave(update_fields=["timings", "errors", "error_kinds", "peaks"])
+                await active.run.asave(
+                    update_fields=["timings", "done", "errors", "error_kinds", "peaks"]
+                )
             except Exception:
                 logger.exception("run %s: saving its results so far failed", active.run.pk)

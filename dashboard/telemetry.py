@@ -50,8 +50,6 @@ class PeakCounter:
 
 in_view = PeakCounter(SCENARIOS)
 in_flight = PeakCounter(SCENARIOS)
-# Under WSGI the in-view middleware runs in many threads at once.
-sync_lock = threading.Lock()
 
 
 class Sampler:

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import os
 import signal
+import tempfile
 from collections.abc import Iterator
 
+import django
 import pytest
 
 from tests.server import Server, start_server
+
+# In-process tests import the site's modules; servers get their own data directory.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asyncviews.settings")
+os.environ.setdefault("ASYNCVIEWS_DATA_DIR", tempfile.mkdtemp(prefix="asyncviews-tests-"))
+django.setup()
 
 
 @pytest.fixture(scope="session")

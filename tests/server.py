@@ -68,7 +68,7 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None) -> Server:
     manage(data_dir, "collectstatic", "--noinput", env=env)
     port = free_port()
     log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,

@@ -10,13 +10,24 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from types import FrameType
 from typing import Any
 
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from dashboard import instrument
+
 GRACEFUL_SHUTDOWN_S = 1
+
+
+class Server(uvicorn.Server):
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # Stop the load generators at once: the runs are saved as interrupted, not left to
+        # count the errors of requests the stopping server drops.
+        instrument.runs.interrupt_all()
+        super().handle_exit(sig, frame)
 
 
 class Command(BaseCommand):
@@ -27,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
-        server = uvicorn.Server(
+        server = Server(
             uvicorn.Config(
                 "asyncviews.asgi:application",
                 host=host,

@@ -1,0 +1,193 @@
+"""The runs API against a real server: what a run measures, and what it refuses."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.runs import finish, get_run, launch, launch_and_finish
+from tests.server import Server, start_server, wait_for
+
+
+def test_async_sleep_200_overlap_on_the_loop(server: Server) -> None:
+    run = launch_and_finish(server.url, "async-sleep", 200, 1.0)
+
+    assert run["status"] == "finished"
+    assert len(run["timings"]) == 200
+    assert {status for _, _, status in run["timings"]} == {200}
+    assert run["errors"] == 0
+    assert run["wall_s"] < 2.0
+    assert run["peaks"]["in_view"] >= 150
+    assert run["p50_s"] <= run["p95_s"] <= run["p99_s"] <= run["max_s"] <= run["wall_s"]
+    assert run["ideal_wall_s"] == 1.0
+
+
+def test_sync_sleep_50_runs_in_50_threads(server: Server) -> None:
+    run = launch_and_finish(server.url, "sync-sleep", 50, 1.0)
+
+    assert run["status"] == "finished"
+    assert run["errors"] == 0
+    assert run["peaks"]["threads"] >= 40
+    assert run["wall_s"] < 2.5
+
+
+def test_async_blocking_runs_one_at_a_time_and_blocks_the_loop(server: Server) -> None:
+    run = launch_and_finish(server.url, "async-blocking", 10, 0.2)
+
+    assert run["status"] == "finished"
+    assert run["errors"] == 0
+    assert run["peaks"]["in_view"] <= 2
+    assert run["wall_s"] >= 1.8
+    assert run["peaks"]["loop_lag_ms"] >= 150
+    assert run["ideal_wall_s"] == pytest.approx(2.0)
+
+
+def test_a_run_is_listed_newest_first_without_timings(server: Server) -> None:
+    first = launch_and_finish(server.url, "async-sleep", 2, 0)
+    second = launch_and_finish(server.url, "sync-sleep", 3, 0)
+
+    listed = httpx.get(server.url + "/runs/").json()["runs"]
+
+    ids = [run["id"] for run in listed]
+    assert ids.index(second["id"]) < ids.index(first["id"])
+    assert "timings" not in listed[0]
+    assert listed[ids.index(second["id"])]["done"] == 3
+
+
+def test_a_running_run_answers_live(server: Server) -> None:
+    run = launch(server.url, "async-sleep", 30, 2.0)
+
+    wait_for(
+        lambda: get_run(server.url, run["id"])["peaks"]["in_flight"] == 30,
+        deadline_s=10,
+        what="all 30 calls in flight",
+    )
+    live = get_run(server.url, run["id"])
+    ended = finish(server.url, run["id"])
+
+    assert (live["status"], live["done"], live["wall_s"]) == ("running", 0, None)
+    assert (ended["status"], ended["done"]) == ("finished", 30)
+
+
+BAD_LAUNCHES = [
+    ({"scenario": "nope", "n": 1}, "scenario", "scenario must be one of 'sync-sleep'"),
+    ({"n": 1}, "scenario", "got None"),
+    ({"scenario": "async-sleep"}, "n", "n is required: a whole number from 1 to 1000"),
+    ({"scenario": "async-sleep", "n": 0}, "n", "n must be a whole number from 1 to 1000, got 0"),
+    ({"scenario": "async-sleep", "n": 1001}, "n", "got 1001"),
+    ({"scenario": "async-sleep", "n": 2.5}, "n", "got 2.5"),
+    ({"scenario": "async-sleep", "n": "ten"}, "n", "got 'ten'"),
+    ({"scenario": "async-sleep", "n": True}, "n", "got True"),
+    ({"scenario": "async-sleep", "n": 1, "delay": 11}, "delay", "from 0 to 10, got '11'"),
+    ({"scenario": "async-sleep", "n": 1, "delay": "soon"}, "delay", "got 'soon'"),
+    ({"scenario": "async-sleep", "n": 1, "delay": [1]}, "delay", "got [1]"),
+]
+
+
+@pytest.mark.parametrize(("body", "field", "message"), BAD_LAUNCHES)
+def test_bad_launches_are_400s_naming_the_field(
+    server: Server, body: dict[str, object], field: str, message: str
+) -> None:
+    before = httpx.get(server.url + "/runs/").json()["runs"]
+
+    response = httpx.post(server.url + "/runs/", json=body)
+
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert message in response.json()["error"]
+    assert httpx.get(server.url + "/runs/").json()["runs"] == before
+
+
+@pytest.mark.parametrize("body", [b"{", b"[1, 2]", b"\xff", b"null"])
+def test_malformed_json_is_a_400(server: Server, body: bytes) -> None:
+    response = httpx.post(
+        server.url + "/runs/", content=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "body"
+    assert response.json()["error"].startswith("body must be a JSON object")
+
+
+def test_wrong_methods_are_405(server: Server) -> None:
+    assert httpx.put(server.url + "/runs/", json={}).status_code == 405
+    assert httpx.delete(server.url + "/runs/1/").status_code == 405
+    assert httpx.post(server.url + "/runs/1/", json={}).status_code == 405
+
+
+def test_unknown_run_is_a_404(server: Server) -> None:
+    response = httpx.get(server.url + "/runs/999999/")
+
+    assert response.status_code == 404
+    assert response.json()["error"] == "no run with id 999999"
+
+
+def test_form_posts_need_the_csrf_token(server: Server) -> None:
+    form = {"scenario": "async-sleep", "n": "2", "delay": "0"}
+    with httpx.Client(base_url=server.url) as browser:
+        assert browser.post("/runs/", data=form).status_code == 403
+
+        page = browser.get("/")
+        token = browser.cookies["csrftoken"]
+        response = browser.post("/runs/", data=form, headers={"X-CSRFToken": token})
+
+    assert page.status_code == 200
+    assert response.status_code == 201
+    assert finish(server.url, response.json()["id"])["status"] == "finished"
+
+
+def test_the_server_stays_healthy_after_bad_input(server: Server) -> None:
+    for body in [b"{", b"[]", b'{"n": "x"}']:
+        httpx.post(
+            server.url + "/runs/", content=body, headers={"Content-Type": "application/json"}
+        )
+
+    assert launch_and_finish(server.url, "async-sleep", 5, 0)["status"] == "finished"
+
+
+def test_a_run_going_at_shutdown_is_saved_as_interrupted(tmp_path: Path) -> None:
+    server = start_server(tmp_path)
+    before = launch_and_finish(server.url, "async-sleep", 10, 0)
+    run = launch(server.url, "sync-sleep", 20, 5)
+    wait_for(
+        lambda: get_run(server.url, run["id"])["peaks"]["in_flight"] == 20,
+        deadline_s=10,
+        what="all 20 calls in flight",
+    )
+
+    exit_s = server.stop(signal.SIGINT)
+
+    assert exit_s < 2.0
+    again = start_server(tmp_path)
+    try:
+        saved = get_run(again.url, run["id"])
+        kept = get_run(again.url, before["id"])
+    finally:
+        again.stop()
+    assert (saved["status"], saved["done"], saved["n"]) == ("interrupted", 0, 20)
+    assert kept == before
+    assert f"run {run['id']} interrupted with 0 results" in server.log()
+
+
+def test_a_run_left_running_by_a_crash_is_interrupted_at_start(tmp_path: Path) -> None:
+    server = start_server(tmp_path)
+    before = launch_and_finish(server.url, "async-sleep", 10, 0)
+    run = launch(server.url, "sync-sleep", 20, 5)
+    wait_for(
+        lambda: get_run(server.url, run["id"])["peaks"]["in_flight"] == 20,
+        deadline_s=10,
+        what="all 20 calls in flight",
+    )
+    server.stop(signal.SIGKILL)
+
+    again = start_server(tmp_path)
+    try:
+        crashed = get_run(again.url, run["id"])
+        kept = get_run(again.url, before["id"])
+    finally:
+        again.stop()
+    assert (crashed["status"], crashed["done"]) == ("interrupted", 0)
+    assert kept == before
