@@ -1,95 +1,21 @@
 """The scenario registry: the one source of truth about the views the dashboard hammers.
 
-URLs, the dashboard's choices and the run launcher's allow-list all come from SCENARIOS.
-Adding a scenario is one view below plus one Scenario entry.
+URLs, the dashboard's choices, the run launcher's allow-list and the docs all come from
+SCENARIOS. Adding a scenario is one view in scenario_views.py plus one Scenario entry here.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import time
-from collections.abc import Awaitable, Callable
+import inspect
+import math
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from inspect import iscoroutinefunction
-from typing import Any, TypeAlias
 
-import httpx
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
-
-from asyncviews.params import parse_delay
-from asyncviews.upstream import async_client, upstream_url
-
-SyncView: TypeAlias = Callable[[HttpRequest, float], HttpResponse]
-AsyncView: TypeAlias = Callable[[HttpRequest, float], Awaitable[HttpResponse]]
-# What Django's URLconf takes: a sync or async callable of the request.
-View: TypeAlias = Callable[..., Any]
-
-
-def _bad_delay(error: ValueError) -> JsonResponse:
-    return JsonResponse({"error": str(error), "field": "delay"}, status=400)
-
-
-def takes_delay(view: SyncView | AsyncView) -> View:
-    """Parse ?delay= for the view, answering 400 when it is bad; keeps the view sync or async.
-
-    Scenario views answer GET only and change nothing, so CSRF has nothing to protect: a
-    POST gets the 405 that names the allowed method, not a 403 about a token.
-    """
-    if iscoroutinefunction(view):
-
-        @functools.wraps(view)
-        async def async_wrapper(request: HttpRequest) -> HttpResponse:
-            try:
-                delay = parse_delay(request.GET.get("delay"))
-            except ValueError as error:
-                return _bad_delay(error)
-            response: HttpResponse = await view(request, delay)
-            return response
-
-        return csrf_exempt(require_GET(async_wrapper))
-
-    @functools.wraps(view)
-    def sync_wrapper(request: HttpRequest) -> HttpResponse:
-        try:
-            delay = parse_delay(request.GET.get("delay"))
-        except ValueError as error:
-            return _bad_delay(error)
-        return view(request, delay)  # type: ignore[return-value]
-
-    return csrf_exempt(require_GET(sync_wrapper))
-
-
-@takes_delay
-def sync_sleep(request: HttpRequest, delay: float) -> HttpResponse:
-    time.sleep(delay)
-    return HttpResponse(f"slept {delay:g} s")
-
-
-@takes_delay
-async def async_sleep(request: HttpRequest, delay: float) -> HttpResponse:
-    await asyncio.sleep(delay)
-    return HttpResponse(f"slept {delay:g} s")
-
-
-@takes_delay
-async def async_blocking(request: HttpRequest, delay: float) -> HttpResponse:
-    time.sleep(delay)  # noqa: ASYNC251 - the mistake this scenario exists to show
-    return HttpResponse(f"slept {delay:g} s")
-
-
-@takes_delay
-def sync_http(request: HttpRequest, delay: float) -> HttpResponse:
-    response = httpx.get(upstream_url(request, f"/delay/{delay:g}"), timeout=30)
-    return HttpResponse(f"upstream answered {response.status_code}")
-
-
-@takes_delay
-async def async_http(request: HttpRequest, delay: float) -> HttpResponse:
-    response = await async_client().get(upstream_url(request, f"/delay/{delay:g}"))
-    return HttpResponse(f"upstream answered {response.status_code}")
+from asyncviews import scenario_views as views
+from asyncviews.scenario_views import View
 
 
 def overlapping(n: int, delay: float) -> float:
@@ -100,6 +26,25 @@ def overlapping(n: int, delay: float) -> float:
 def one_at_a_time(n: int, delay: float) -> float:
     """Ideal wall time when the calls cannot overlap."""
     return n * delay
+
+
+def three_in_a_row(n: int, delay: float) -> float:
+    """Ideal wall time when each call makes three upstream calls one after another."""
+    return views.UPSTREAM_CALLS * delay
+
+
+# asyncio's default executor, where sync_to_async(thread_sensitive=False) runs its calls.
+DEFAULT_EXECUTOR_THREADS = min(32, (os.cpu_count() or 1) + 4)
+
+
+def at_once(n: int, delay: float) -> float:
+    """Ideal wall time when the view answers before the work is done."""
+    return 0.0
+
+
+def in_default_executor(n: int, delay: float) -> float:
+    """Ideal wall time when the calls share the default executor's few threads."""
+    return math.ceil(n / DEFAULT_EXECUTOR_THREADS) * delay
 
 
 @dataclass(frozen=True)
@@ -119,6 +64,11 @@ class Scenario:
     def kind(self) -> str:
         return "async" if self.is_async else "sync"
 
+    @cached_property
+    def source(self) -> str:
+        """The view's own code, read from the view itself, so it can never drift."""
+        return inspect.getsource(inspect.unwrap(self.view))
+
 
 SCENARIOS: dict[str, Scenario] = {
     s.slug: s
@@ -126,7 +76,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "sync-sleep",
             "Sync view, time.sleep",
-            sync_sleep,
+            views.sync_sleep,
             "A plain sync view that sleeps. Under uvicorn Django runs each sync request in "
             "its own thread, so N calls overlap and finish in about one delay: watch the "
             "thread count climb with N. The sleep blocks one request, not the server.",
@@ -134,14 +84,14 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "async-sleep",
             "Async view, await asyncio.sleep",
-            async_sleep,
+            views.async_sleep,
             "An async view that awaits. All N calls wait together on the event loop, so the "
             "run takes about one delay and the loop lag stays near zero.",
         ),
         Scenario(
             "async-blocking",
             "Async view, time.sleep (the mistake)",
-            async_blocking,
+            views.async_blocking,
             "An async view that calls a blocking sleep. It runs on the event loop itself, so "
             "the calls go one at a time: in view never exceeds one, the run takes N times "
             "the delay, and the loop lag shoots up for everyone else on the server.",
@@ -150,16 +100,81 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "sync-http",
             "Sync view, blocking httpx GET",
-            sync_http,
+            views.sync_http,
             "A sync view calling an upstream API with httpx.get. Each call holds a thread "
             "while it waits for the upstream: the threads gauge rises with N.",
         ),
         Scenario(
             "async-http",
             "Async view, awaited httpx.AsyncClient GET",
-            async_http,
+            views.async_http,
             "An async view awaiting a shared httpx.AsyncClient. The waits overlap on the "
             "event loop; the client's own overhead shows in the slowest calls.",
+        ),
+        Scenario(
+            "async-gather",
+            "Async view, three upstream calls with asyncio.gather",
+            views.async_gather,
+            "An async view that fetches three upstream endpoints at once and combines them. "
+            "The three waits overlap, so each call takes one delay, not three.",
+        ),
+        Scenario(
+            "sync-sequential",
+            "Sync view, three upstream calls one after another",
+            views.sync_sequential,
+            "The same three upstream calls from a sync view, one after another: each call "
+            "takes three delays. Compare it with async-gather in a race.",
+            three_in_a_row,
+        ),
+        Scenario(
+            "sync-to-async",
+            "Async view, sync_to_async (thread_sensitive=True)",
+            views.sync_to_async_sensitive,
+            "An async view handing a blocking function to sync_to_async with the default "
+            "thread_sensitive=True. Under ASGI, Django gives each request its own thread for "
+            "such calls, so they overlap: one thread per call in flight.",
+        ),
+        Scenario(
+            "sync-to-async-threads",
+            "Async view, sync_to_async (thread_sensitive=False)",
+            views.sync_to_async_threads,
+            "The same with thread_sensitive=False: the calls go to asyncio's default "
+            f"executor, which has only {DEFAULT_EXECUTOR_THREADS} threads here. They run "
+            f"{DEFAULT_EXECUTOR_THREADS} at a time and the rest queue: in view is N, but the "
+            "wall time grows in steps of one delay.",
+            in_default_executor,
+        ),
+        Scenario(
+            "orm-sync",
+            "Sync view, the sync ORM",
+            views.orm_sync,
+            "A sync view running a slow query (delay seconds) and two quick ones against "
+            "SQLite. Each request gets its own thread and its own connection.",
+        ),
+        Scenario(
+            "orm-async",
+            "Async view, the async ORM",
+            views.orm_async,
+            "The same queries through aget-style calls (afirst, acount, async for). Django's "
+            "async ORM still runs the database driver in a thread per request: the numbers "
+            "match orm-sync, which is the point.",
+        ),
+        Scenario(
+            "orm-mistake",
+            "Async view calling the sync ORM (the mistake)",
+            views.orm_mistake,
+            "An async view calling Book.objects.count() directly. Django refuses to run a "
+            "blocking query on the event loop and raises SynchronousOnlyOperation: every "
+            "call fails, and the errors are counted by kind.",
+        ),
+        Scenario(
+            "fire-and-forget",
+            "Async view, work left in the background",
+            views.fire_and_forget,
+            "The tutorial's /async/ pattern: the view starts a background task and answers "
+            "at once. The calls finish in milliseconds while the background series shows "
+            "the work still going on for a delay after.",
+            at_once,
         ),
     ]
 }

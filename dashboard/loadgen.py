@@ -25,6 +25,9 @@ from typing import Any
 import aiohttp
 
 BATCH_S = 0.05
+# Set by the in-view middleware on the 500 of a scenario view that raised: the exception's
+# class, so errors are counted by what went wrong, not only by status.
+ERROR_KIND_HEADER = "X-Error-Kind"
 
 
 class Batches:
@@ -68,7 +71,10 @@ async def request(session: aiohttp.ClientSession, url: str, batches: Batches) ->
     try:
         async with session.get(url) as response:
             await response.read()
-        kind = None if response.status < 400 else f"http {response.status}"
+        kind = None
+        if response.status >= 400:
+            raised = response.headers.get(ERROR_KIND_HEADER)
+            kind = f"http {response.status}" + (f" {raised}" if raised else "")
         batches.record(start, response.status, kind)
     except asyncio.CancelledError:
         batches.record(start, 0, "run time limit")

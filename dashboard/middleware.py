@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from inspect import iscoroutinefunction
 from typing import Any
 
 from asgiref.sync import markcoroutinefunction, sync_to_async
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 from asyncviews.scenarios import SCENARIOS
 from dashboard import telemetry
+from dashboard.loadgen import ERROR_KIND_HEADER
+
+logger = logging.getLogger(__name__)
 
 SCENARIO_VIEWS = {scenario.view: slug for slug, scenario in SCENARIOS.items()}
 
@@ -55,6 +59,14 @@ class InViewMiddleware:
         telemetry.in_view.add(slug, 1)
         try:
             response: HttpResponseBase = await view(request, *args, **kwargs)
+        except Exception as error:
+            logger.exception("scenario %s raised", slug)
+            kind = type(error).__name__
+            return JsonResponse(
+                {"error": f"{kind}: {error}", "scenario": slug},
+                status=500,
+                headers={ERROR_KIND_HEADER: kind},
+            )
         finally:
             telemetry.in_view.add(slug, -1)
         return response

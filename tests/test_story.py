@@ -1,0 +1,87 @@
+"""The scenarios of the story, fired through the runs API: each shows what it exists to show."""
+
+from __future__ import annotations
+
+import httpx
+
+from asyncviews.scenarios import DEFAULT_EXECUTOR_THREADS, SCENARIOS
+from tests.runs import launch_and_finish
+from tests.server import Server
+from tests.sse import events
+
+
+def test_gather_overlaps_three_upstream_calls_and_sequential_does_not(server: Server) -> None:
+    gather = launch_and_finish(server.url, "async-gather", 20, 0.5)
+    sequential = launch_and_finish(server.url, "sync-sequential", 20, 0.5)
+
+    assert (gather["errors"], sequential["errors"]) == (0, 0)
+    assert gather["max_s"] < 1.2
+    assert sequential["p50_s"] >= 1.5
+    assert (gather["ideal_wall_s"], sequential["ideal_wall_s"]) == (0.5, 1.5)
+
+
+def test_gather_combines_the_three_answers(server: Server) -> None:
+    response = httpx.get(f"{server.url}/scenarios/async-gather/?delay=0", timeout=10)
+
+    assert response.json() == {"calls": ["1", "2", "3"]}
+
+
+def test_thread_sensitive_calls_overlap_and_the_default_executor_queues(server: Server) -> None:
+    n = 3 * DEFAULT_EXECUTOR_THREADS
+    sensitive = launch_and_finish(server.url, "sync-to-async", n, 0.5)
+    pooled = launch_and_finish(server.url, "sync-to-async-threads", n, 0.5)
+
+    assert sensitive["wall_s"] < 1.2
+    assert pooled["wall_s"] >= 1.4
+    assert pooled["ideal_wall_s"] == 1.5
+    assert sensitive["peaks"]["threads"] >= n
+
+
+def test_the_sync_and_async_orm_take_the_same_time(server: Server) -> None:
+    sync = launch_and_finish(server.url, "orm-sync", 20, 0.5)
+    async_ = launch_and_finish(server.url, "orm-async", 20, 0.5)
+
+    assert (sync["errors"], async_["errors"]) == (0, 0)
+    assert sync["wall_s"] < 1.5
+    assert async_["wall_s"] < 1.5
+
+
+def test_the_orm_views_answer_from_the_catalogue(server: Server) -> None:
+    body = httpx.get(f"{server.url}/scenarios/orm-async/?delay=0", timeout=10).json()
+
+    assert body["books"] == 200
+    assert body["first"] == "Concurrency, volume 1"
+    assert len(body["recent"]) == 5
+
+
+def test_the_sync_orm_in_an_async_view_fails_with_explained_errors(server: Server) -> None:
+    run = launch_and_finish(server.url, "orm-mistake", 10, 0)
+
+    assert run["status"] == "finished"
+    assert run["errors"] == 10
+    assert run["error_kinds"] == {"http 500 SynchronousOnlyOperation": 10}
+    assert "SynchronousOnlyOperation" in SCENARIOS["orm-mistake"].explanation
+
+
+def test_fire_and_forget_answers_at_once_and_the_work_shows_as_background(server: Server) -> None:
+    background_peak = 0
+    run: dict[str, object] = {}
+    for event in events(server.url, deadline_s=15):
+        if event.name == "history":
+            run = launch_and_finish(server.url, "fire-and-forget", 30, 2)
+        elif event.name == "frame":
+            background_peak = max(background_peak, event.data["background"])
+            if background_peak and event.data["background"] == 0:
+                break
+
+    assert run["errors"] == 0
+    assert isinstance(run["wall_s"], float)
+    assert run["wall_s"] < 1.0
+    assert background_peak == 30
+
+
+def test_each_scenario_shows_its_own_source() -> None:
+    source = SCENARIOS["async-blocking"].source
+
+    assert source.startswith("@takes_delay\nasync def async_blocking(")
+    assert "time.sleep(delay)" in source
