@@ -78,6 +78,10 @@ class ActiveRun:
         self.in_flight = 0
 
     def conclude(self, status: str, wall_s: float | None) -> None:
+        # A run shorter than a frame ends before any frame has observed it: fold in the
+        # peak of the frame still being gathered.
+        slug = self.run.scenario
+        self.peaks["in_view"] = max(self.peaks["in_view"], telemetry.in_view.peak[slug])
         self.release_in_flight()
         durations = sorted(end - start for start, end, _ in self.run.timings)
         self.run.status = status
