@@ -73,3 +73,13 @@ def parse_launch(data: Mapping[str, Any]) -> Launch:
     except ValueError as error:
         raise InvalidLaunch("delay", str(error)) from None
     return Launch(scenario, n, delay)
+
+
+def parse_race(data: Mapping[str, Any]) -> tuple[Launch, Launch]:
+    """Two launches with the same n and delay: `scenario` against `versus`."""
+    launch = parse_launch(data)
+    versus = data.get("versus")
+    if versus not in SCENARIOS or versus == launch.scenario:
+        allowed = ", ".join(repr(slug) for slug in SCENARIOS if slug != launch.scenario)
+        raise InvalidLaunch("versus", f"versus must be one of {allowed}; got {versus!r}")
+    return launch, Launch(versus, launch.n, launch.delay)

@@ -31,6 +31,8 @@ class Run(models.Model):
     errors = models.PositiveIntegerField(default=0)
     error_kinds = models.JSONField(default=dict)
     peaks = models.JSONField(default=dict)
+    # The other run of a race: both were fired at the same moment with the same n and delay.
+    rival = models.OneToOneField("self", null=True, on_delete=models.SET_NULL, related_name="+")
     # [start_s, end_s, http_status] per request, relative to the run's start; 0 = no answer.
     timings = models.JSONField(default=list)
 
@@ -57,6 +59,7 @@ class Run(models.Model):
             "errors": self.errors,
             "error_kinds": self.error_kinds,
             "peaks": self.peaks,
+            "rival": self.rival_id,
             "ideal_wall_s": SCENARIOS[self.scenario].ideal_wall_s(self.n, self.delay)
             if self.scenario in SCENARIOS
             else None,

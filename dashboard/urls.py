@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("runs/", views.runs_view, name="runs"),
     path("runs/<int:run_id>/", views.run_view, name="run"),
+    path("races/", views.races_view, name="races"),
 ]

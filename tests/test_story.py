@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import pytest
 
 from asyncviews.scenarios import DEFAULT_EXECUTOR_THREADS, SCENARIOS
-from tests.runs import launch_and_finish
+from tests.runs import finish, launch_and_finish
 from tests.server import Server
 from tests.sse import events
 
@@ -85,3 +88,44 @@ def test_each_scenario_shows_its_own_source() -> None:
 
     assert source.startswith("@takes_delay\nasync def async_blocking(")
     assert "time.sleep(delay)" in source
+
+
+def race(server: Server, scenario: str, versus: str, n: int, delay: float) -> list[Any]:
+    response = httpx.post(
+        server.url + "/races/",
+        json={"scenario": scenario, "versus": versus, "n": n, "delay": delay},
+        timeout=10,
+    )
+    assert response.status_code == 201
+    return [finish(server.url, run["id"]) for run in response.json()["runs"]]
+
+
+def test_a_race_fires_both_scenarios_at_once_and_gather_wins(server: Server) -> None:
+    gather, sequential = race(server, "async-gather", "sync-sequential", 10, 0.3)
+
+    assert (gather["scenario"], sequential["scenario"]) == ("async-gather", "sync-sequential")
+    assert (gather["rival"], sequential["rival"]) == (sequential["id"], gather["id"])
+    assert (gather["n"], gather["delay"]) == (sequential["n"], sequential["delay"]) == (10, 0.3)
+    assert gather["wall_s"] < 0.8 < 0.9 <= sequential["wall_s"]
+
+
+def test_a_blocked_loop_drags_the_async_rival_down_with_it(server: Server) -> None:
+    awaiting, blocking = race(server, "async-sleep", "async-blocking", 10, 0.2)
+
+    assert blocking["wall_s"] >= 1.8
+    # Its own ideal is 0.2 s, but its answers wait for the blocked loop too.
+    assert awaiting["wall_s"] >= 1.0
+
+
+@pytest.mark.parametrize("versus", [None, "async-sleep", "nope"])
+def test_a_race_needs_a_different_scenario_to_race(server: Server, versus: str | None) -> None:
+    response = httpx.post(
+        server.url + "/races/",
+        json={"scenario": "async-sleep", "versus": versus, "n": 10},
+        timeout=10,
+    )
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "versus"
+    assert response.json()["error"].startswith("versus must be one of 'sync-sleep', ")
+    assert f"got {versus!r}" in response.json()["error"]
