@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -79,3 +81,10 @@ def test_async_http_calls_overlap(server: Server) -> None:
 
     assert result.statuses == [200] * 20
     assert result.wall_s < 2.5
+
+
+def test_the_readme_lists_every_scenario() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+    for slug in SCENARIOS:
+        assert f"| `{slug}` |" in readme
