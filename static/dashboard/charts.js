@@ -1,0 +1,233 @@
+/* The two charts: in flight vs in view over time, and each request's duration. Chart.js comes
+ * from its pinned CDN URL, checked by its integrity hash, or else from the site's own copy.
+ * Animations are off and datasets are replaced in place: a redraw is one synchronous draw.
+ */
+import { cssVar, download, seconds, shortNumber } from "./format.js";
+
+const CDN_TIMEOUT_MS = 3000; // a Wi-Fi that swallows packets must not keep the charts away
+
+function loadScript(src, attributes) {
+  return new Promise((resolve, reject) => {
+    const element = Object.assign(document.createElement("script"), attributes, { src });
+    element.onload = () => resolve(true);
+    element.onerror = () => reject(new Error(`could not load ${src}`));
+    document.head.append(element);
+  });
+}
+
+/** Load Chart.js; answers where it came from: "cdn" or "local". */
+export async function loadChartJs({ chartjsCdn, chartjsIntegrity, chartjsLocal }) {
+  const cdn = loadScript(chartjsCdn, { integrity: chartjsIntegrity, crossOrigin: "anonymous" });
+  const timeout = new Promise((resolve) => setTimeout(resolve, CDN_TIMEOUT_MS, false));
+  if (await Promise.race([cdn.catch(() => false), timeout])) return "cdn";
+  await loadScript(chartjsLocal, {});
+  return "local";
+}
+
+// Painted first, so a downloaded PNG has the panel's background instead of transparency.
+const backgroundPlugin = {
+  id: "panelBackground",
+  beforeDraw(chart) {
+    const { ctx, width, height } = chart;
+    ctx.save();
+    ctx.fillStyle = cssVar("--panel");
+    ctx.fillRect(0, 0, width, height);
+    ctx.restore();
+  },
+};
+
+// Frames are due every 100 ms; a longer gap means the server's loop could not send them.
+const gapPlugin = {
+  id: "frameGaps",
+  beforeDatasetsDraw(chart) {
+    const gaps = chart.$frameGaps ?? [];
+    if (!gaps.length) return;
+    const { ctx, chartArea, scales } = chart;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(chartArea.left, chartArea.top, chartArea.width, chartArea.height);
+    ctx.clip();
+    ctx.font = "600 12px system-ui, sans-serif";
+    for (const { from, to } of gaps) {
+      const left = scales.x.getPixelForValue(from);
+      const right = scales.x.getPixelForValue(to);
+      ctx.fillStyle = `${cssVar("--alarm")}2e`;
+      ctx.fillRect(left, chartArea.top, right - left, chartArea.height);
+      if (right - left > 70) {
+        ctx.fillStyle = cssVar("--alarm");
+        ctx.fillText(`no frames ${(to - from).toFixed(1)} s`, left + 4, chartArea.top + 14);
+      }
+    }
+    ctx.restore();
+  },
+};
+
+function axis(title, extra = {}) {
+  return {
+    type: "linear",
+    title: { display: true, text: title, color: cssVar("--muted") },
+    grid: { color: cssVar("--grid") },
+    ...extra,
+    ticks: { color: cssVar("--muted"), maxTicksLimit: 8, ...extra.ticks },
+  };
+}
+
+/** Both charts, coloured from the current theme's CSS variables. */
+export function createCharts(scenarios) {
+  const { Chart } = window;
+  Chart.defaults.font.size = 13;
+  Chart.defaults.color = cssVar("--fg");
+  const common = {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    parsing: false,
+    normalized: true,
+    interaction: { mode: "nearest", intersect: false },
+    plugins: {
+      legend: {
+        labels: {
+          boxWidth: 18,
+          boxHeight: 3,
+          color: cssVar("--fg"),
+          filter: (item, data) => data.datasets[item.datasetIndex].data.length > 0,
+        },
+      },
+    },
+  };
+  const live = new Chart(document.getElementById("chart-live"), {
+    type: "line",
+    data: { datasets: [] },
+    plugins: [backgroundPlugin, gapPlugin],
+    options: {
+      ...common,
+      // A frame holds the most seen since the previous one: a step over that interval.
+      elements: { point: { radius: 0 }, line: { borderWidth: 2.5, stepped: "before" } },
+      scales: {
+        x: axis("seconds", { ticks: { callback: (v) => (v === 0 ? "now" : `${shortNumber(v)} s`) } }),
+        y: axis("requests (max per 100 ms)", { beginAtZero: true, suggestedMax: 10 }),
+      },
+    },
+  });
+  const durations = new Chart(document.getElementById("chart-durations"), {
+    type: "scatter",
+    data: { datasets: [] },
+    plugins: [backgroundPlugin],
+    options: {
+      ...common,
+      scales: {
+        x: axis("finished at (s after the run started)", { beginAtZero: true }),
+        y: axis("duration (s)", { beginAtZero: true }),
+      },
+    },
+  });
+  const colors = new Map(scenarios.map((s) => [s.slug, cssVar(s.color)]));
+  return { live, durations, colors, pairs: new Map() };
+}
+
+// Two datasets per scenario; the in-flight line fills down to the in-view line: the queue.
+function pairFor(charts, slug) {
+  let pair = charts.pairs.get(slug);
+  if (!pair) {
+    const color = charts.colors.get(slug) ?? cssVar("--muted");
+    pair = [
+      {
+        label: `${slug} in flight (requests)`,
+        borderColor: color,
+        borderDash: [6, 4],
+        backgroundColor: `${color}33`,
+        fill: "+1",
+      },
+      { label: `${slug} in view (requests)`, borderColor: color, backgroundColor: color, fill: false },
+    ];
+    charts.pairs.set(slug, pair);
+  }
+  return pair;
+}
+
+/**
+ * Redraw the live chart from frames, x relative to ref (the newest frame, or a picked run's
+ * start): slugs are the scenarios to show, gapS the silence that counts as missing frames.
+ */
+export function drawLive(charts, { frames, slugs, from, to, ref, replay, gapS }) {
+  charts.live.data.datasets = slugs.flatMap((slug) => {
+    const [inFlight, inView] = pairFor(charts, slug);
+    inFlight.data = frames.map((f) => ({ x: f.t - ref, y: f.in_flight[slug] ?? 0 }));
+    inView.data = frames.map((f) => ({ x: f.t - ref, y: f.in_view[slug] ?? 0 }));
+    return [inFlight, inView];
+  });
+  charts.live.$frameGaps = [];
+  for (let i = 1; i < frames.length; i++) {
+    if (frames[i].t - frames[i - 1].t > gapS) {
+      charts.live.$frameGaps.push({ from: frames[i - 1].t - ref, to: frames[i].t - ref });
+    }
+  }
+  const x = charts.live.options.scales.x;
+  x.min = from - ref;
+  x.max = Math.max(to, from + 1) - ref;
+  x.title.text = replay ? "seconds after the run started" : "seconds";
+  charts.live.update("none");
+}
+
+// http_status 0: no answer at all. Frames carry no status: their points count as answered.
+const failed = (status) => status === 0 || status >= 400;
+
+/** points: [finished_at_s, duration_s, http_status]; marks: {p50, p95, p99, max} in seconds. */
+export function drawDurations(charts, points, marks) {
+  const xMax = Math.max(1, ...points.map((p) => p[0]));
+  const point = ([x, y]) => ({ x, y });
+  const accent = cssVar("--accent");
+  const alarm = cssVar("--alarm");
+  const lines = [
+    ["p50", "--ok", []],
+    ["p95", "--warn", [8, 4]],
+    ["p99", "--sync", [3, 3]],
+    ["max", "--alarm", [12, 3, 3, 3]],
+  ];
+  charts.durations.data.datasets = [
+    {
+      label: "request (s)",
+      data: points.filter((p) => !failed(p[2])).map(point),
+      backgroundColor: `${accent}aa`,
+      borderColor: accent,
+      pointRadius: 2.5,
+      order: 0,
+    },
+    {
+      label: "error (s)",
+      data: points.filter((p) => failed(p[2])).map(point),
+      backgroundColor: alarm,
+      borderColor: alarm,
+      pointStyle: "crossRot",
+      pointRadius: 5,
+      order: 0,
+    },
+    ...lines
+      .filter(([name]) => marks[name] != null)
+      .map(([name, color, dash]) => ({
+        label: `${name} ${seconds(marks[name])}`,
+        data: [
+          { x: 0, y: marks[name] },
+          { x: xMax, y: marks[name] },
+        ],
+        showLine: true,
+        pointRadius: 0,
+        borderWidth: 1.5,
+        borderDash: dash,
+        borderColor: cssVar(color),
+        backgroundColor: cssVar(color),
+        order: 1, // under the points
+      })),
+  ];
+  charts.durations.update("none");
+}
+
+export function downloadPng(chart, filename) {
+  // Documentation wants crisp images: render at twice the screen's density for the export.
+  chart.options.devicePixelRatio = 2;
+  chart.resize();
+  const url = chart.toBase64Image("image/png", 1);
+  chart.options.devicePixelRatio = undefined;
+  chart.resize();
+  download(url, filename);
+}

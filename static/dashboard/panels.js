@@ -1,0 +1,112 @@
+/* The panels that are plain HTML: the gauges, the run card (rendered first by the server's
+ * run-card partial, kept up to date here) and the run history table.
+ */
+import { seconds, shortNumber, sum } from "./format.js";
+
+const LAG_WARN_MS = 20;
+const LAG_ALARM_MS = 100;
+
+function setGauge(id, text, level) {
+  const gauge = document.getElementById(id);
+  gauge.querySelector("output").textContent = text;
+  if (level) gauge.dataset.level = level;
+}
+
+export function drawGauges(frame) {
+  setGauge("gauge-in-flight", sum(frame.in_flight));
+  setGauge("gauge-in-view", sum(frame.in_view));
+  setGauge("gauge-threads", frame.threads);
+  setGauge("gauge-runs", frame.runs.length);
+}
+
+/** worstMs: the worst lag of the last seconds; silentMs: how long no frame has come, if too long. */
+export function drawLag({ worstMs, windowS, silentMs }) {
+  const help = document.getElementById("help-loop-lag");
+  if (silentMs != null) {
+    // No frame is itself the measurement: the loop cannot even run the sampler.
+    setGauge("gauge-loop-lag", `≥ ${Math.round(silentMs)}`, "alarm");
+    help.textContent = "no frame: the loop is stuck";
+    return;
+  }
+  const level = worstMs >= LAG_ALARM_MS ? "alarm" : worstMs >= LAG_WARN_MS ? "warn" : "ok";
+  setGauge("gauge-loop-lag", worstMs < 10 ? worstMs.toFixed(1) : Math.round(worstMs), level);
+  help.textContent = `how late the loop runs (worst of ${windowS} s)`;
+}
+
+/** Fill the run card from a run dict; scenario is the registry's entry for its slug. */
+export function drawCard(run, scenario) {
+  const card = document.getElementById("run-card");
+  const field = (name) => card.querySelector(`[data-field="${name}"]`);
+  const set = (name, text) => {
+    field(name).textContent = text;
+  };
+  card.dataset.runId = run.id;
+  card.dataset.status = run.status;
+  set("title", `Run #${run.id}`);
+  set("status", run.status);
+  set("scenario", scenario ? scenario.label : run.scenario);
+  set("kind", scenario ? scenario.kind : "");
+  field("kind").className = `badge badge-${scenario?.kind ?? ""}`;
+  set("shape", `× ${run.n}, delay ${shortNumber(run.delay)} s`);
+  field("progress").max = run.n;
+  field("progress").value = run.done;
+  set("done", `${run.done} of ${run.n} done`);
+  const running = run.status === "running";
+  const elapsed = running ? run.elapsed_s : run.wall_s;
+  set("wall", running ? `${seconds(run.elapsed_s ?? 0)} elapsed` : seconds(run.wall_s));
+  set("ideal", seconds(run.ideal_wall_s));
+  set("rps", elapsed ? (run.done / elapsed).toFixed(1) : "–");
+  set("errors", run.errors);
+  set("p50", seconds(run.p50_s));
+  set("p95", seconds(run.p95_s));
+  set("p99", seconds(run.p99_s));
+  set("max", seconds(run.max_s));
+  set("peak-in-view", run.peaks?.in_view ?? "–");
+  set("peak-threads", run.peaks?.threads ?? "–");
+  set("peak-lag", run.peaks?.loop_lag_ms == null ? "–" : `${Math.round(run.peaks.loop_lag_ms)} ms`);
+  const kinds = Object.entries(run.error_kinds ?? {}).map(([kind, count]) => `${count} × ${kind}`);
+  set("error-kinds", kinds.length ? `Errors: ${kinds.join(", ")}` : "");
+  for (const button of card.querySelectorAll("[data-export]")) button.disabled = false;
+}
+
+const NUMERIC = new Set([2, 3, 5, 6, 7, 8]);
+
+function historyRow(run, current) {
+  const row = document.createElement("tr");
+  row.dataset.runId = run.id;
+  if (run.id === current) row.setAttribute("aria-current", "true");
+  const cells = [
+    "",
+    run.scenario,
+    run.n,
+    `${shortNumber(run.delay)} s`,
+    run.status,
+    run.status === "running" ? `${run.done} of ${run.n}` : seconds(run.wall_s),
+    seconds(run.ideal_wall_s),
+    seconds(run.p99_s),
+    run.errors,
+  ];
+  cells.forEach((text, i) => {
+    const cell = document.createElement("td");
+    cell.textContent = text;
+    if (NUMERIC.has(i)) cell.className = "num";
+    if (i === 4) cell.className = `status-${run.status}`;
+    row.append(cell);
+  });
+  const pick = Object.assign(document.createElement("button"), {
+    type: "button",
+    className: "pick",
+    textContent: `#${run.id}`,
+    title: `started ${new Date(run.started_at).toLocaleString()}`,
+  });
+  pick.dataset.pick = run.id;
+  pick.setAttribute("aria-label", `Show run ${run.id}`);
+  row.cells[0].append(pick);
+  return row;
+}
+
+/** The newest runs first; each row's button carries data-pick with the run's id. */
+export function drawHistory(runs, current, limit) {
+  const newest = [...runs].sort((a, b) => b.id - a.id).slice(0, limit);
+  document.getElementById("history-rows").replaceChildren(...newest.map((run) => historyRow(run, current)));
+}
