@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from asyncviews.scenarios import SCENARIOS
 from tests.server import ROOT, Server, free_port
 
 COMMAND_DEADLINE_S = 60
@@ -68,9 +69,9 @@ def test_server_refuses_a_bad_scenario(server: Server) -> None:
 
     assert result.returncode != 0
     assert result.stdout == ""
+    slugs = ", ".join(repr(slug) for slug in SCENARIOS)
     assert result.stderr == (
-        "CommandError: scenario must be one of 'sync-sleep', 'async-sleep', "
-        "'async-blocking', 'sync-http', 'async-http'; got 'no-such-scenario'\n"
+        f"CommandError: scenario must be one of {slugs}; got 'no-such-scenario'\n"
     )
 
 
