@@ -16,6 +16,7 @@ from typing import Any, TypeAlias
 
 import httpx
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -87,13 +88,17 @@ async def async_blocking(request: HttpRequest, delay: float) -> HttpResponse:
 
 @takes_delay
 def sync_http(request: HttpRequest, delay: float) -> HttpResponse:
-    response = httpx.get(upstream_url(request, f"/delay/{delay:g}"), timeout=30)
+    response = httpx.get(
+        upstream_url(request, f"/delay/{delay:g}"), timeout=settings.UPSTREAM_TIMEOUT_S
+    )
+    response.raise_for_status()
     return HttpResponse(f"upstream answered {response.status_code}")
 
 
 @takes_delay
 async def async_http(request: HttpRequest, delay: float) -> HttpResponse:
     response = await async_client().get(upstream_url(request, f"/delay/{delay:g}"))
+    response.raise_for_status()
     return HttpResponse(f"upstream answered {response.status_code}")
 
 
@@ -106,14 +111,14 @@ async def async_gather(request: HttpRequest, delay: float) -> JsonResponse:
             for call in range(1, UPSTREAM_CALLS + 1)
         )
     )
-    return JsonResponse({"calls": [r.json()["args"]["call"] for r in responses]})
+    return JsonResponse({"calls": [r.raise_for_status().json()["args"]["call"] for r in responses]})
 
 
 @takes_delay
 def sync_sequential(request: HttpRequest, delay: float) -> JsonResponse:
-    with httpx.Client(timeout=30) as client:
+    with httpx.Client(timeout=settings.UPSTREAM_TIMEOUT_S) as client:
         responses = [
-            client.get(upstream_url(request, f"/delay/{delay:g}?call={call}"))
+            client.get(upstream_url(request, f"/delay/{delay:g}?call={call}")).raise_for_status()
             for call in range(1, UPSTREAM_CALLS + 1)
         ]
     return JsonResponse({"calls": [r.json()["args"]["call"] for r in responses]})

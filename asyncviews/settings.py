@@ -44,6 +44,8 @@ ALLOWED_HOSTS = [
 # Where the http scenarios send their requests. Empty means this server's own mock
 # upstream (/upstream/), so everything works offline; set it to a real httpbin instead.
 UPSTREAM_URL = os.environ.get("ASYNCVIEWS_UPSTREAM_URL", "").rstrip("/")
+# How long the http scenarios wait for the upstream: longer than the longest delay they ask for.
+UPSTREAM_TIMEOUT_S = float(os.environ.get("ASYNCVIEWS_UPSTREAM_TIMEOUT_S", "15"))
 
 # The dashboard's instrument.
 # Measuring in-view counts and loop lag; off only to measure what measuring costs (bench/).

@@ -9,8 +9,6 @@ import httpx
 from django.conf import settings
 from django.http import HttpRequest
 
-UPSTREAM_TIMEOUT_S = 30.0
-
 _client: httpx.AsyncClient | None = None
 
 
@@ -42,7 +40,7 @@ async def client_lifespan() -> AsyncIterator[None]:
     # what the view itself does under load.
     _client = httpx.AsyncClient(
         limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
-        timeout=UPSTREAM_TIMEOUT_S,
+        timeout=settings.UPSTREAM_TIMEOUT_S,
     )
     try:
         yield

@@ -51,10 +51,14 @@ class ActiveRun:
         self.peaks = {"in_flight": 0, "in_view": 0, "threads": 0, "loop_lag_ms": 0.0}
         self.task: asyncio.Task[None] | None = None
 
-    def summary(self) -> dict[str, Any]:
+    def fold(self) -> None:
+        """Copy what is counted here onto the run, for saving or showing it."""
         self.run.errors = sum(self.error_kinds.values())
         self.run.error_kinds = dict(self.error_kinds)
         self.run.peaks = dict(self.peaks)
+
+    def summary(self) -> dict[str, Any]:
+        self.fold()
         return self.run.as_dict(with_timings=False)
 
     def take(self, line: dict[str, Any]) -> None:
@@ -90,6 +94,7 @@ class ActiveRun:
         self.run.p95_s = percentile(durations, 0.95)
         self.run.p99_s = percentile(durations, 0.99)
         self.run.max_s = durations[-1] if durations else None
+        self.fold()
 
 
 class RunManager:
@@ -117,7 +122,7 @@ class RunManager:
         active = self.active.get(run_id)
         if active is None:
             return None
-        active.summary()
+        active.fold()
         return active.run
 
     def progress(self) -> list[dict[str, Any]]:
@@ -240,7 +245,7 @@ class RunManager:
             if active.run.done == saved:
                 continue
             saved = active.run.done
-            active.summary()
+            active.fold()
             try:
                 await active.run.asave(
                     update_fields=["timings", "done", "errors", "error_kinds", "peaks"]

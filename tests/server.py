@@ -88,3 +88,21 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None) -> Server:
 
     wait_for(ready, deadline_s=START_DEADLINE_S, what="the server to answer")
     return server
+
+
+def child_pids(parent: int, *, running: str) -> list[int]:
+    """The processes whose parent is `parent` and whose command line contains `running`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        # The parent pid is the second field after the command name, which is in parentheses.
+        ppid = int(stat.rpartition(")")[2].split()[1])
+        if ppid == parent and running in cmdline:
+            found.append(int(entry.name))
+    return found

@@ -1,0 +1,114 @@
+"""Faults: a failing upstream, a dying or frozen load generator; runs end, errors are counted."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from asyncviews.scenarios import DEFAULT_EXECUTOR_THREADS
+from tests.runs import finish, get_run, launch, launch_and_finish
+from tests.server import Server, child_pids, start_server, wait_for
+
+
+class _FaultyUpstream(BaseHTTPRequestHandler):
+    """Answers 500, or holds the request without answering until the test ends."""
+
+    mode: ClassVar[str] = "500"
+    released: ClassVar[threading.Event] = threading.Event()
+
+    def do_GET(self) -> None:
+        if self.mode == "hang":
+            self.released.wait(timeout=30)
+            return
+        self.send_response(500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def faulty_upstream() -> Iterator[ThreadingHTTPServer]:
+    _FaultyUpstream.mode = "500"
+    _FaultyUpstream.released = threading.Event()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _FaultyUpstream)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    _FaultyUpstream.released.set()
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+def test_upstream_failures_are_errors_counted_by_kind(
+    tmp_path: Path, faulty_upstream: ThreadingHTTPServer
+) -> None:
+    upstream = f"http://127.0.0.1:{faulty_upstream.server_address[1]}"
+    server = start_server(
+        tmp_path,
+        env={"ASYNCVIEWS_UPSTREAM_URL": upstream, "ASYNCVIEWS_UPSTREAM_TIMEOUT_S": "0.5"},
+    )
+    try:
+        answered_500 = [launch_and_finish(server.url, s, 5, 0) for s in ("sync-http", "async-http")]
+        _FaultyUpstream.mode = "hang"
+        hanging = [launch_and_finish(server.url, s, 5, 0) for s in ("sync-http", "async-http")]
+        _FaultyUpstream.released.set()
+        faulty_upstream.shutdown()
+        faulty_upstream.server_close()
+        refused = [launch_and_finish(server.url, s, 5, 0) for s in ("sync-http", "async-http")]
+    finally:
+        server.stop()
+
+    for runs, kind in [
+        (answered_500, "http 500 HTTPStatusError"),
+        (hanging, "http 500 ReadTimeout"),
+        (refused, "http 500 ConnectError"),
+    ]:
+        for run in runs:
+            assert (run["status"], run["done"], run["errors"]) == ("finished", 5, 5), run
+            assert run["error_kinds"] == {kind: 5}
+            assert {status for _, _, status in run["timings"]} == {500}
+
+
+def _loadgen_of(server: Server) -> int:
+    pids: list[int] = []
+
+    def started() -> bool:
+        pids[:] = child_pids(server.process.pid, running="dashboard.loadgen")
+        return len(pids) == 1
+
+    wait_for(started, deadline_s=10, what="the load generator to start")
+    return pids[0]
+
+
+def test_a_load_generator_that_dies_mid_run_fails_the_run_with_its_results(
+    server: Server,
+) -> None:
+    # The calls go a few at a time through the default executor's threads: results trickle in.
+    n = 3 * DEFAULT_EXECUTOR_THREADS
+    run = launch(server.url, "sync-to-async-threads", n, 0.5)
+    loadgen = _loadgen_of(server)
+    wait_for(
+        lambda: get_run(server.url, run["id"])["done"] >= DEFAULT_EXECUTOR_THREADS,
+        deadline_s=10,
+        what="the first results",
+    )
+
+    os.kill(loadgen, signal.SIGKILL)
+    failed = finish(server.url, run["id"])
+
+    assert failed["status"] == "failed"
+    assert DEFAULT_EXECUTOR_THREADS <= failed["done"] < n
+    assert len(failed["timings"]) == failed["done"]
+    assert f"run {run['id']}: the load generator exited with -9" in server.log()
+    assert launch_and_finish(server.url, "async-sleep", 5, 0)["status"] == "finished"
