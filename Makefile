@@ -1,4 +1,6 @@
-# Every target installs what it needs first, from nothing: a fresh clone needs only python3 >= 3.11.
+# Every target installs what it needs first, from nothing: a fresh clone needs only python3 >= 3.11,
+# plus npm (for the dashboard's local Chart.js) and, for the tests, Chromium. When those are missing
+# they come from Debian's packages, which needs root (as in CI).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,14 +8,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test install install-test check lint format typecheck clean
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 
-run: $(VENV)/.installed
+.PHONY: run test install install-test check lint format typecheck browser clean
+
+run: $(VENV)/.installed node_modules/.installed
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py serve
 
-test: lint typecheck
+test: lint typecheck node_modules/.installed browser
 	$(PY) -m pytest
 
 check: lint typecheck
@@ -47,5 +51,15 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
+# The local copy of Chart.js that the dashboard serves when its CDN does not load.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && $(APT_INSTALL) npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The browser tests drive Debian's Chromium (Playwright's own browsers need a download).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && $(APT_INSTALL) chromium; }
+
 clean:
-	rm -rf $(VENV) var *.egg-info
+	rm -rf $(VENV) var *.egg-info node_modules test-artifacts

@@ -1,0 +1,289 @@
+"""The dashboard page in a real browser (Debian's Chromium), offline, against a real server."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from asyncviews.scenarios import SCENARIOS
+from tests.browser import ROOT, Console, chromium, offline_page, screenshot
+from tests.server import Server, start_server
+
+RUN_TIMEOUT_MS = 30_000
+ASYNC_SLEEP = SCENARIOS["async-sleep"].label
+SYNC_SLEEP = SCENARIOS["sync-sleep"].label
+
+
+def gauge(name: str) -> str:
+    """A JS expression: the number a gauge shows."""
+    return f"Number(document.querySelector('#gauge-{name} output').textContent)"
+
+
+def wait_for_duration_points(page: Page, n: int) -> None:
+    """Until the durations chart shows n requests."""
+    page.wait_for_function(
+        f"() => window.dashboard.charts.durations.data.datasets[0].data.length === {n}"
+    )
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of its own: the runs fired here must not show up in other tests' histories."""
+    running = start_server(tmp_path_factory.mktemp("page"))
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def console() -> Console:
+    return Console()
+
+
+@pytest.fixture
+def page(browser: Browser, site: Server, console: Console) -> Iterator[Page]:
+    with offline_page(browser, console) as opened:
+        opened.goto(site.url + "/")
+        opened.wait_for_function("() => window.dashboard?.charts != null")
+        yield opened
+
+
+def fire(page: Page, scenario: str, n: int, delay: float) -> int:
+    """Fill the form, press Fire and return the id of the run whose card htmx swaps in."""
+    page.get_by_role("radio", name=scenario, exact=True).check()
+    page.get_by_label("N, concurrent calls", exact=True).fill(str(n))
+    page.get_by_label("Delay per call (s)", exact=True).fill(str(delay))
+    with page.expect_response(
+        lambda r: r.url.endswith("/runs/") and r.request.method == "POST"
+    ) as answer:
+        page.get_by_role("button", name="Fire", exact=True).click()
+    assert answer.value.status == 201
+    found = re.search(r'data-run-id="(\d+)"', answer.value.text())
+    assert found is not None
+    run_id = int(found.group(1))
+    expect(page.locator("#run-card")).to_have_attribute("data-run-id", str(run_id))
+    return run_id
+
+
+def wait_until_finished(page: Page) -> None:
+    card = page.locator("#run-card")
+    expect(card).to_have_attribute("data-status", "finished", timeout=RUN_TIMEOUT_MS)
+    expect(card.locator('[data-field="wall"]')).to_have_text(re.compile(r"^\d+\.\d\d s$"))
+
+
+def test_chartjs_from_the_cdn_is_pinned_to_the_local_copy(site: Server) -> None:
+    page = httpx.get(site.url + "/").text
+    pin = dict(re.findall(r'data-chartjs-(\w+)="([^"]*)"', page))
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    version = lock["packages"]["node_modules/chart.js"]["version"]
+    local = httpx.get(site.url + pin["local"])
+    digest = base64.b64encode(hashlib.sha384(local.content).digest()).decode()
+
+    assert pin["cdn"] == f"https://cdn.jsdelivr.net/npm/chart.js@{version}/dist/chart.umd.min.js"
+    assert local.status_code == 200
+    assert pin["integrity"] == f"sha384-{digest}"
+
+
+def test_htmx_posts_get_the_run_card_partial(site: Server) -> None:
+    with httpx.Client(base_url=site.url) as client:
+        page = client.get("/")
+        found = re.search(r'"X-CSRFToken": "([^"]+)"', page.text)
+        assert found is not None
+        answer = client.post(
+            "/runs/",
+            data={"scenario": "async-sleep", "n": "3", "delay": "0"},
+            headers={"X-CSRFToken": found.group(1), "HX-Request": "true"},
+        )
+
+    assert answer.status_code == 201
+    assert answer.text.lstrip().startswith('<section class="panel run-card" id="run-card"')
+    assert 'data-status="running"' in answer.text
+    assert f"{ASYNC_SLEEP}</span>" in answer.text
+    assert "\N{MULTIPLICATION SIGN} 3, delay 0 s" in answer.text
+
+
+def test_async_sleep_x100_fills_the_views_and_finishes(page: Page, console: Console) -> None:
+    run_id = fire(page, ASYNC_SLEEP, 100, 1)
+
+    page.wait_for_function(f"() => {gauge('in-view')} > 50", timeout=RUN_TIMEOUT_MS)
+    page.wait_for_function(f"() => {gauge('in-view')} === 0", timeout=RUN_TIMEOUT_MS)
+    wait_until_finished(page)
+    expect(page.locator('#run-card [data-field="done"]')).to_have_text("100 of 100 done")
+    expect(page.locator('#run-card [data-field="ideal"]')).to_have_text("1.00 s")
+    expect(page.get_by_role("button", name=f"Show run {run_id}", exact=True)).to_be_visible()
+    wait_for_duration_points(page, 100)
+    assert page.evaluate("window.dashboard.state.chartSource") == "local"
+    screenshot(page, "dashboard-light")
+    redraws = page.evaluate("window.dashboard.state.cost.redraws")
+    page.get_by_role("button", name="Dark theme", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.wait_for_function(f"() => window.dashboard.state.cost.redraws > {redraws}")
+    screenshot(page, "dashboard-dark")
+    assert console.problems() == []
+
+
+def test_sync_sleep_x20_fired_from_the_keyboard(page: Page, console: Console) -> None:
+    page.locator("body").press("1")
+    expect(page.get_by_role("radio", name=SYNC_SLEEP, exact=True)).to_be_checked()
+    n_field = page.get_by_label("N, concurrent calls", exact=True)
+    n_field.fill("20")
+    with page.expect_response(lambda r: r.url.endswith("/runs/")) as answer:
+        n_field.press("Enter")
+    assert answer.value.status == 201
+
+    wait_until_finished(page)
+    card = page.locator("#run-card")
+    expect(card.locator('[data-field="scenario"]')).to_have_text(SYNC_SLEEP)
+    expect(card.locator('[data-field="done"]')).to_have_text("20 of 20 done")
+    # Under uvicorn every sync request gets its own thread, so all 20 sleep at once.
+    assert int(card.locator('[data-field="peak-in-view"]').inner_text()) == 20
+    assert int(card.locator('[data-field="peak-threads"]').inner_text()) > 20
+    assert console.problems() == []
+
+
+def test_invalid_fields_show_the_servers_message_next_to_them(
+    page: Page, console: Console, site: Server
+) -> None:
+    card_before = page.locator("#run-card").get_attribute("data-run-id")
+    n_field = page.get_by_label("N, concurrent calls", exact=True)
+    n_field.fill("0")
+    page.get_by_role("button", name="Fire", exact=True).click()
+
+    expect(page.locator("#error-n")).to_have_text(
+        re.compile(r"^n must be a whole number from 1 to \d+, got '0'$")
+    )
+    expect(n_field).to_have_attribute("aria-invalid", "true")
+    expect(n_field).to_be_focused()
+
+    n_field.fill("5")
+    page.get_by_label("Delay per call (s)", exact=True).fill("11")
+    page.get_by_role("button", name="Fire", exact=True).click()
+
+    expect(page.locator("#error-delay")).to_have_text(
+        "delay must be a number of seconds from 0 to 10, got '11'"
+    )
+    expect(page.locator("#error-n")).to_be_empty()
+    expect(page.locator("#run-card")).to_have_attribute("data-run-id", card_before or "")
+    # Chromium logs every 4xx answer; these two are the ones the test asked for.
+    rejected = ("Failed to load resource: the server responded with a status of 400 (Bad Request)",)
+    logged = [m for m in console.messages if m.location.get("url") == site.url + "/runs/"]
+    assert [m.text for m in logged] == list(rejected * 2)
+    assert console.problems(also_expected=((rejected[0], site.url + "/runs/"),)) == []
+
+
+def test_a_reload_mid_run_resumes_the_charts_with_their_history(
+    page: Page, console: Console
+) -> None:
+    run_id = fire(page, ASYNC_SLEEP, 50, 4)
+    page.wait_for_function(f"() => {gauge('in-view')} === 50", timeout=RUN_TIMEOUT_MS)
+    before = page.evaluate("window.dashboard.state.frames.at(-1).t")
+
+    page.reload()
+    page.wait_for_function("() => window.dashboard?.charts != null")
+
+    # The history the stream replays holds the frames from before the reload.
+    page.wait_for_function(
+        f"""() => {{
+            const {{ charts, state }} = window.dashboard;
+            const shown = charts.live.data.datasets.map((d) => d.label);
+            return shown.includes("async-sleep in view (requests)")
+                && state.frames.some((f) => f.t <= {before} && f.in_view["async-sleep"] === 50);
+        }}"""
+    )
+    card = page.locator("#run-card")
+    expect(card).to_have_attribute("data-run-id", str(run_id))
+    expect(card).to_have_attribute("data-status", "running")
+    wait_until_finished(page)
+    wait_for_duration_points(page, 50)
+    assert console.problems() == []
+
+
+def test_picking_a_run_redraws_its_charts(page: Page, console: Console) -> None:
+    first = fire(page, ASYNC_SLEEP, 10, 0.2)
+    wait_until_finished(page)
+    second = fire(page, ASYNC_SLEEP, 5, 0.2)
+    wait_until_finished(page)
+    wait_for_duration_points(page, 5)
+
+    page.get_by_role("button", name=f"Show run {first}", exact=True).click()
+
+    card = page.locator("#run-card")
+    expect(card).to_have_attribute("data-run-id", str(first))
+    expect(card.locator('[data-field="done"]')).to_have_text("10 of 10 done")
+    wait_for_duration_points(page, 10)
+    back = page.get_by_role("button", name="Back to live", exact=True)
+    expect(back).to_be_visible()
+    assert page.evaluate("window.dashboard.charts.live.options.scales.x.min") < 0
+    back.click()
+    expect(back).to_be_hidden()
+    assert first != second
+    assert console.problems() == []
+
+
+def test_exports_download_the_run_and_the_charts(page: Page, console: Console) -> None:
+    run_id = fire(page, ASYNC_SLEEP, 10, 0.1)
+    wait_until_finished(page)
+
+    with page.expect_download() as csv_download:
+        page.get_by_role("button", name="Download run as CSV", exact=True).click()
+    lines = Path(csv_download.value.path()).read_text().splitlines()
+    with page.expect_download() as json_download:
+        page.get_by_role("button", name="Download run as JSON", exact=True).click()
+    run = json.loads(Path(json_download.value.path()).read_text())
+    pngs = []
+    for chart in ["in flight vs in view", "request durations"]:
+        with page.expect_download() as png_download:
+            page.get_by_role("button", name=f"Download the {chart} chart as PNG").click()
+        pngs.append(Path(png_download.value.path()).read_bytes())
+
+    assert lines[0] == "request,start_s,end_s,duration_s,http_status"
+    assert len(lines) == 11
+    assert all(line.endswith(",200") for line in lines[1:])
+    assert csv_download.value.suggested_filename == f"asyncviews-run-{run_id}-async-sleep.csv"
+    assert run["id"] == run_id
+    assert len(run["timings"]) == 10
+    assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in pngs)
+    assert console.problems() == []
+
+
+def test_presenter_keys(page: Page, console: Console) -> None:
+    body = page.locator("body")
+    body.press("2")
+    expect(page.get_by_role("radio", name=ASYNC_SLEEP, exact=True)).to_be_checked()
+    expect(page.locator("#scenario-explanation")).to_contain_text(
+        SCENARIOS["async-sleep"].explanation
+    )
+    if len(SCENARIOS) >= 12:
+        page.keyboard.press("1")
+        page.keyboard.press("2")
+        twelfth = list(SCENARIOS.values())[11].label
+        expect(page.get_by_role("radio", name=twelfth, exact=True)).to_be_checked()
+
+    page.wait_for_function("() => window.dashboard.state.frames.length > 20")
+    page.keyboard.press("r")
+    assert page.evaluate("window.dashboard.state.frames.length") < 20
+
+    theme = page.locator("html").get_attribute("data-theme")
+    page.keyboard.press("t")
+    expect(page.locator("html")).not_to_have_attribute("data-theme", theme or "")
+
+    page.keyboard.press("?")
+    help_dialog = page.get_by_role("dialog", name="What the numbers mean")
+    expect(help_dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(help_dialog).to_be_hidden()
+    assert console.problems() == []
