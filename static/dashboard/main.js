@@ -369,16 +369,18 @@ function showScenario() {
   scheduleRedraw();
 }
 
+// Field names are unique on the page, so a message finds its field whichever form sent it.
 function clearErrors() {
-  for (const element of form.querySelectorAll("[data-error-for]")) element.textContent = "";
-  for (const element of form.querySelectorAll("[aria-invalid]")) element.removeAttribute("aria-invalid");
+  for (const element of document.querySelectorAll("[data-error-for]")) element.textContent = "";
+  for (const element of document.querySelectorAll("[aria-invalid]")) element.removeAttribute("aria-invalid");
 }
 
 function showError(field, message) {
   const slot =
-    form.querySelector(`[data-error-for="${field}"]`) ?? form.querySelector('[data-error-for="body"]');
+    document.querySelector(`[data-error-for="${field}"]`) ??
+    document.querySelector('[data-error-for="body"]');
   slot.textContent = message;
-  const input = form.querySelector(`[name="${field}"]:not([type="radio"])`);
+  const input = document.querySelector(`form [name="${field}"]:not([type="radio"])`);
   if (input) {
     input.setAttribute("aria-invalid", "true");
     input.focus();
@@ -399,11 +401,15 @@ nField.addEventListener("input", showPreset);
 form.addEventListener("change", (event) => {
   if (event.target.name === "scenario") showScenario();
 });
-form.addEventListener("htmx:beforeRequest", clearErrors);
+document.body.addEventListener("htmx:beforeRequest", clearErrors);
 // htmx is told (base.html) not to treat 4xx and 5xx as its own errors: they are shown here.
-form.addEventListener("htmx:afterRequest", (event) => {
-  const { xhr } = event.detail;
-  if (xhr.status < 400) return;
+document.body.addEventListener("htmx:afterRequest", (event) => {
+  const { xhr, elt } = event.detail;
+  if (xhr.status < 400) {
+    // The token is accepted: the cookie it set lets this page fire runs from now on.
+    if (elt.id === "presenter-form") window.location.reload();
+    return;
+  }
   let body = null;
   try {
     body = JSON.parse(xhr.responseText);
@@ -413,7 +419,7 @@ form.addEventListener("htmx:afterRequest", (event) => {
   if (body?.error) showError(body.field, body.error);
   else showError("body", `The server answered ${xhr.status} ${xhr.statusText}.`);
 });
-form.addEventListener("htmx:sendError", () => showError("body", "The server could not be reached."));
+document.body.addEventListener("htmx:sendError", () => showError("body", "The server could not be reached."));
 document.body.addEventListener("htmx:afterSwap", (event) => {
   if (event.detail.target.id !== "run-card") return;
   const id = Number(document.getElementById("run-card").dataset.runId);

@@ -69,19 +69,20 @@ export function drawCard(run, scenario) {
   for (const button of card.querySelectorAll("[data-export]")) button.disabled = false;
 }
 
-const NUMERIC = new Set([2, 3, 5, 6, 7, 8]);
+const NUMERIC = new Set([2, 4, 5, 6, 7]);
+const STATUS = 3;
 
 function historyRow(run, current) {
   const row = document.createElement("tr");
   row.dataset.runId = run.id;
   if (run.id === current) row.setAttribute("aria-current", "true");
+  const running = run.status === "running";
   const cells = [
     "",
     run.scenario,
-    run.n,
-    `${shortNumber(run.delay)} s`,
-    run.status,
-    run.status === "running" ? `${run.done} of ${run.n}` : seconds(run.wall_s),
+    `${run.n} × ${shortNumber(run.delay)} s`,
+    running ? `${run.done} of ${run.n}` : run.status,
+    running ? "–" : seconds(run.wall_s),
     seconds(run.ideal_wall_s),
     seconds(run.p99_s),
     run.errors,
@@ -90,7 +91,7 @@ function historyRow(run, current) {
     const cell = document.createElement("td");
     cell.textContent = text;
     if (NUMERIC.has(i)) cell.className = "num";
-    if (i === 4) cell.className = `status-${run.status}`;
+    if (i === STATUS) cell.className = `status-${run.status}`;
     row.append(cell);
   });
   const pick = Object.assign(document.createElement("button"), {
