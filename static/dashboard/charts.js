@@ -122,7 +122,7 @@ export function createCharts(scenarios) {
     },
   });
   const colors = new Map(scenarios.map((s) => [s.slug, cssVar(s.color)]));
-  return { live, durations, colors, pairs: new Map() };
+  return { live, durations, colors, pairs: new Map(), background: null };
 }
 
 // Two datasets per scenario; the in-flight line fills down to the in-view line: the queue.
@@ -150,12 +150,25 @@ function pairFor(charts, slug) {
  * start): slugs are the scenarios to show, gapS the silence that counts as missing frames.
  */
 export function drawLive(charts, { frames, slugs, from, to, ref, replay, gapS }) {
-  charts.live.data.datasets = slugs.flatMap((slug) => {
+  const datasets = slugs.flatMap((slug) => {
     const [inFlight, inView] = pairFor(charts, slug);
     inFlight.data = frames.map((f) => ({ x: f.t - ref, y: f.in_flight[slug] ?? 0 }));
     inView.data = frames.map((f) => ({ x: f.t - ref, y: f.in_view[slug] ?? 0 }));
     return [inFlight, inView];
   });
+  // Work a view left running after it answered (the tutorial's /async/): shown while there is any.
+  if (frames.some((f) => f.background)) {
+    charts.background ??= {
+      label: "background tasks (tasks)",
+      borderColor: cssVar("--muted"),
+      backgroundColor: cssVar("--muted"),
+      borderDash: [2, 3],
+      fill: false,
+    };
+    charts.background.data = frames.map((f) => ({ x: f.t - ref, y: f.background }));
+    datasets.push(charts.background);
+  }
+  charts.live.data.datasets = datasets;
   charts.live.$frameGaps = [];
   for (let i = 1; i < frames.length; i++) {
     if (frames[i].t - frames[i - 1].t > gapS) {
