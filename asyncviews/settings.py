@@ -52,11 +52,17 @@ UPSTREAM_TIMEOUT_S = float(os.environ.get("ASYNCVIEWS_UPSTREAM_TIMEOUT_S", "15")
 TELEMETRY = os.environ.get("ASYNCVIEWS_TELEMETRY", "on").strip().lower() not in {"0", "off", "no"}
 # The most concurrent calls one run may fire.
 MAX_RUN_N = int(os.environ.get("ASYNCVIEWS_MAX_RUN_N", "1000"))
+# The most requests all runs together may have in flight; a launch past it is refused (409).
+MAX_IN_FLIGHT = int(os.environ.get("ASYNCVIEWS_MAX_IN_FLIGHT", "2000"))
 # Requests of a run still open after this many seconds are cancelled and counted as errors.
 RUN_TIME_LIMIT_S = float(os.environ.get("ASYNCVIEWS_RUN_TIME_LIMIT_S", "120"))
-# This server's own base URL, which the load generator calls. `manage.py serve` sets it
-# from the address it listens on; empty means the address each request arrived on.
-SELF_URL = ""
+# This server's own base URL, the only place the load generator sends requests to.
+# `manage.py serve` sets it from the address it listens on; another ASGI server needs it set.
+# Never taken from a request: Host and X-Forwarded-* are the client's to choose.
+SELF_URL = os.environ.get("ASYNCVIEWS_SELF_URL", "").rstrip("/")
+# The presenter's token: when set, launching runs takes it (dashboard/presenter.py).
+# `manage.py serve` generates one when it listens beyond loopback and none is set.
+DASHBOARD_TOKEN = os.environ.get("ASYNCVIEWS_DASHBOARD_TOKEN", "")
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",

@@ -11,12 +11,14 @@ a crash is marked interrupted at the next start.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 1.0
 DRAIN_S = 1.0
+# How long past the run time limit a load generator may take to report and exit.
+OVERRUN_S = 4.0
 # Lines from the load generator can hold a thousand results.
 LINE_LIMIT = 16 * 1024 * 1024
 
@@ -97,10 +101,20 @@ class ActiveRun:
         self.fold()
 
 
+class AtCapacity(Exception):
+    """A launch that would put more than MAX_IN_FLIGHT requests in flight at once."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class RunManager:
     def __init__(self, broadcaster: Broadcaster) -> None:
         self.broadcaster = broadcaster
         self.active: dict[int, ActiveRun] = {}
+        # Requests of launches admitted but whose runs are not started yet.
+        self.reserved = 0
         # Durations of runs that ended since the last frame, still to be sent with it.
         self.ended_durations: dict[str, list[float]] = {}
 
@@ -111,6 +125,41 @@ class RunManager:
         )
         if count:
             logger.warning("marked %d run(s) left running by the last server as interrupted", count)
+
+    def open_requests(self) -> int:
+        """Requests sent or about to be sent by the runs in progress, not answered yet."""
+        return self.reserved + sum(a.run.n - a.run.done for a in self.active.values())
+
+    @contextlib.contextmanager
+    def admitting(self, n: int) -> Iterator[None]:
+        """Hold room for n more requests while their runs are created and started.
+
+        Checked and reserved without awaiting anything, so two launches that arrive together
+        cannot both take the last room; the room passes to the runs as they start.
+        """
+        limit: int = settings.MAX_IN_FLIGHT
+        open_now = self.open_requests()
+        if open_now + n > limit:
+            now = time.monotonic()
+            deadlines = [
+                a.started + settings.RUN_TIME_LIMIT_S + OVERRUN_S for a in self.active.values()
+            ]
+            retry_after_s = max(1, math.ceil(max(deadlines, default=now) - now))
+            going = ", ".join(
+                f"run {a.run.pk} ({a.run.scenario}, {a.run.n - a.run.done} of {a.run.n} open)"
+                for a in self.active.values()
+            )
+            raise AtCapacity(
+                f"n={n} would make {open_now + n} requests in flight, over max_in_flight "
+                f"{limit}: {going or 'other runs are starting'}; retry when they end, "
+                f"within {retry_after_s} s",
+                retry_after_s,
+            )
+        self.reserved += n
+        try:
+            yield
+        finally:
+            self.reserved -= n
 
     async def start(self, run: Run, url: str) -> None:
         active = ActiveRun(run, self.broadcaster)
@@ -175,23 +224,27 @@ class RunManager:
 
     async def _follow(self, active: ActiveRun, url: str) -> None:
         run = active.run
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "dashboard.loadgen",
-            url,
-            str(run.n),
-            str(settings.RUN_TIME_LIMIT_S),
-            stdout=asyncio.subprocess.PIPE,
-            limit=LINE_LIMIT,
-        )
-        assert process.stdout is not None
         saver = asyncio.create_task(self._save_regularly(active), name=f"run {run.pk} saver")
+        process: asyncio.subprocess.Process | None = None
         wall_s: float | None = None
         status = Run.Status.FAILED
         try:
-            wall_s = await self._read(active, process.stdout)
-            returncode = await process.wait()
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "dashboard.loadgen",
+                url,
+                str(run.n),
+                str(settings.RUN_TIME_LIMIT_S),
+                stdout=asyncio.subprocess.PIPE,
+                limit=LINE_LIMIT,
+            )
+            assert process.stdout is not None
+            # The load generator cancels its own requests at the run time limit; one that
+            # is frozen or stuck would otherwise hold its requests' room for ever.
+            async with asyncio.timeout(settings.RUN_TIME_LIMIT_S + OVERRUN_S):
+                wall_s = await self._read(active, process.stdout)
+                returncode = await process.wait()
             if returncode == 0 and run.done == run.n and wall_s is not None:
                 status = Run.Status.FINISHED
             else:
@@ -204,15 +257,25 @@ class RunManager:
                 )
         except asyncio.CancelledError:
             status = Run.Status.INTERRUPTED
-            process.kill()
-            # What the load generator wrote before it was stopped is still in the pipe.
-            await asyncio.wait_for(self._read(active, process.stdout), DRAIN_S)
+            if process is not None and process.stdout is not None:
+                process.kill()
+                # What the load generator wrote before it was stopped is still in the pipe.
+                await asyncio.wait_for(self._read(active, process.stdout), DRAIN_S)
             logger.warning("run %s interrupted with %d results", run.pk, run.done)
             raise
+        except TimeoutError:
+            logger.error(
+                "run %s: the load generator still ran %g s past the run time limit; stopped it "
+                "after %d of %d results",
+                run.pk,
+                OVERRUN_S,
+                run.done,
+                run.n,
+            )
         except Exception:
             logger.exception("run %s failed", run.pk)
         finally:
-            if process.returncode is None:
+            if process is not None and process.returncode is None:
                 process.kill()
                 await process.wait()
             saver.cancel()

@@ -9,4 +9,5 @@ urlpatterns = [
     path("runs/", views.runs_view, name="runs"),
     path("runs/<int:run_id>/", views.run_view, name="run"),
     path("races/", views.races_view, name="races"),
+    path("presenter/", views.presenter_view, name="presenter"),
 ]

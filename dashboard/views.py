@@ -7,20 +7,34 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from asyncviews.params import MAX_DELAY_S
 from asyncviews.scenarios import SCENARIOS
+from dashboard import presenter
 from dashboard.instrument import runs
 from dashboard.launch import InvalidLaunch, Launch, parse_body, parse_launch, parse_race
 from dashboard.models import Run
+from dashboard.runs import AtCapacity
 
 N_PRESETS = [1, 10, 50, 100, 500, 1000]
 RECENT_RUNS = 50
+LAUNCH_CONTENT_TYPES = (
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+)
 
 
 @require_GET
@@ -34,8 +48,21 @@ def index(request: HttpRequest) -> HttpResponse:
             "presets": [n for n in N_PRESETS if n <= settings.MAX_RUN_N],
             "default_delay": 1.0,
             "max_delay": MAX_DELAY_S,
+            "can_launch": presenter.is_presenter(request.headers, request.COOKIES),
         },
     )
+
+
+@require_POST
+def presenter_view(request: HttpRequest) -> HttpResponse:
+    """Take the token from the page's form and remember this browser as the presenter's."""
+    if not presenter.token_required():
+        return _error("token", "this server has no dashboard token: launching is open to all")
+    if not presenter.is_token(request.POST.get("token", "")):
+        return _error("token", "that is not the dashboard token", HTTPStatus.FORBIDDEN)
+    response = HttpResponseRedirect(reverse("index"), status=HTTPStatus.SEE_OTHER)
+    presenter.grant(response)
+    return response
 
 
 def _error(field: str, message: str, status: int = HTTPStatus.BAD_REQUEST) -> JsonResponse:
@@ -49,14 +76,52 @@ def _csrf_failure(request: HttpRequest) -> HttpResponseBase | None:
     return check.process_view(request, lambda request: HttpResponse(), (), {})
 
 
-def _self_url(request: HttpRequest) -> str:
-    """This server's own address: the one it was started on, else the socket's (never Host)."""
-    if settings.SELF_URL:
-        return settings.SELF_URL
-    host = request.META["SERVER_NAME"]
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{request.META['SERVER_PORT']}"
+def _launch_refusal(request: HttpRequest) -> HttpResponseBase | None:
+    """The answer to a request that may not launch runs; None when it may."""
+    if request.content_type not in LAUNCH_CONTENT_TYPES:
+        allowed = ", ".join(repr(t) for t in LAUNCH_CONTENT_TYPES)
+        return _error(
+            "body",
+            f"Content-Type must be one of {allowed}; got {request.content_type!r}",
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        )
+    by_header = False
+    if presenter.token_required():
+        sent = presenter.header_token(request.headers)
+        by_header = sent is not None and presenter.is_token(sent)
+        if not by_header and not presenter.has_cookie(request.COOKIES):
+            return _error(
+                "token",
+                "launching runs takes the presenter's token: enter it on the page, or send "
+                f"it as 'Authorization: Bearer <token>' or '{presenter.HEADER_NAME}: <token>'",
+                HTTPStatus.FORBIDDEN,
+            )
+    # Another site's page can make a browser send its cookies and a form, never a header:
+    # only a request that proves itself by a header needs no CSRF token. A JSON body cannot
+    # come cross-site without a CORS preflight this site never grants, so without a token
+    # (on loopback) the CLI's JSON posts need none either.
+    needs_csrf = not by_header and (
+        request.content_type != "application/json" or presenter.token_required()
+    )
+    if needs_csrf and (failure := _csrf_failure(request)):
+        return failure
+    if not settings.SELF_URL:
+        return JsonResponse(
+            {
+                "error": "this server does not know its own address, the only one the load "
+                "generator calls: serve with `manage.py serve` or set ASYNCVIEWS_SELF_URL"
+            },
+            status=HTTPStatus.SERVICE_UNAVAILABLE,
+        )
+    return None
+
+
+def _at_capacity(busy: AtCapacity) -> JsonResponse:
+    return JsonResponse(
+        {"error": str(busy), "field": "n", "retry_after_s": busy.retry_after_s},
+        status=HTTPStatus.CONFLICT,
+        headers={"Retry-After": str(busy.retry_after_s)},
+    )
 
 
 def _fields(request: HttpRequest) -> Mapping[str, Any]:
@@ -68,8 +133,8 @@ async def _create(launch: Launch) -> Run:
     return await Run.objects.acreate(scenario=launch.scenario, n=launch.n, delay=launch.delay)
 
 
-async def _start(request: HttpRequest, run: Run) -> None:
-    await runs.start(run, f"{_self_url(request)}/scenarios/{run.scenario}/?delay={run.delay:g}")
+async def _start(run: Run) -> None:
+    await runs.start(run, f"{settings.SELF_URL}/scenarios/{run.scenario}/?delay={run.delay:g}")
 
 
 def _created(request: HttpRequest, started: list[Run]) -> HttpResponseBase:
@@ -82,10 +147,7 @@ def _created(request: HttpRequest, started: list[Run]) -> HttpResponseBase:
     return JsonResponse({"runs": [run.as_dict() for run in started]}, status=HTTPStatus.CREATED)
 
 
-# JSON clients (the CLI, scripts) send no CSRF token: a cross-site page cannot send an
-# application/json body without a CORS preflight this site never grants, so only form
-# posts are checked, by _csrf_failure.
-@csrf_exempt
+@csrf_exempt  # checked by _launch_refusal, which knows who needs a CSRF token
 @require_http_methods(["GET", "POST"])
 async def runs_view(request: HttpRequest) -> HttpResponseBase:
     if request.method == "GET":
@@ -95,14 +157,18 @@ async def runs_view(request: HttpRequest) -> HttpResponseBase:
         ]
         return JsonResponse({"runs": recent})
 
-    if request.content_type != "application/json" and (failure := _csrf_failure(request)):
-        return failure
+    if refusal := _launch_refusal(request):
+        return refusal
     try:
         launch = parse_launch(_fields(request))
     except InvalidLaunch as invalid:
         return _error(invalid.field, str(invalid))
-    run = await _create(launch)
-    await _start(request, run)
+    try:
+        with runs.admitting(launch.n):
+            run = await _create(launch)
+            await _start(run)
+    except AtCapacity as busy:
+        return _at_capacity(busy)
     return _created(request, [run])
 
 
@@ -110,19 +176,23 @@ async def runs_view(request: HttpRequest) -> HttpResponseBase:
 @require_POST
 async def races_view(request: HttpRequest) -> HttpResponseBase:
     """Fire two scenarios at once with the same n and delay."""
-    if request.content_type != "application/json" and (failure := _csrf_failure(request)):
-        return failure
+    if refusal := _launch_refusal(request):
+        return refusal
     try:
         launch, versus = parse_race(_fields(request))
     except InvalidLaunch as invalid:
         return _error(invalid.field, str(invalid))
-    # Both rows exist before either load generator starts, so the two start together.
-    first, second = await _create(launch), await _create(versus)
-    first.rival, second.rival = second, first
-    await first.asave(update_fields=["rival"])
-    await second.asave(update_fields=["rival"])
-    await _start(request, first)
-    await _start(request, second)
+    try:
+        with runs.admitting(launch.n + versus.n):
+            # Both rows exist before either load generator starts, so the two start together.
+            first, second = await _create(launch), await _create(versus)
+            first.rival, second.rival = second, first
+            await first.asave(update_fields=["rival"])
+            await second.asave(update_fields=["rival"])
+            await _start(first)
+            await _start(second)
+    except AtCapacity as busy:
+        return _at_capacity(busy)
     return _created(request, [first, second])
 
 

@@ -61,16 +61,32 @@ def manage(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> Non
     )
 
 
-def start_server(data_dir: Path, env: dict[str, str] | None = None) -> Server:
-    """Migrate, collect static files and serve the site from data_dir, the way `make run` does."""
+def start_server(
+    data_dir: Path,
+    env: dict[str, str] | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    plain_uvicorn: bool = False,
+) -> Server:
+    """Migrate, collect static files and serve the site from data_dir, the way `make run` does.
+
+    The tests reach it on 127.0.0.1 whatever host it listens on. plain_uvicorn serves it
+    with `uvicorn asyncviews.asgi:application` instead of `manage.py serve`.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     manage(data_dir, "migrate", "--noinput", env=env)
     manage(data_dir, "collectstatic", "--noinput", env=env)
-    port = free_port()
+    port = port or free_port()
     log_path = data_dir / "server.log"
+    serve = (
+        ["-m", "uvicorn", "asyncviews.asgi:application"]
+        if plain_uvicorn
+        else ["manage.py", "serve"]
+    )
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, *serve, "--host", host, "--port", str(port)],
             cwd=ROOT,
             env={**os.environ, "ASYNCVIEWS_DATA_DIR": str(data_dir), **(env or {})},
             stdout=log,

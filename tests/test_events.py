@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from asyncviews.scenarios import SCENARIOS
 from tests.runs import launch, launch_and_finish
 from tests.server import Server
 from tests.sse import events
@@ -20,13 +21,7 @@ def test_the_stream_starts_with_history_then_frames_at_ten_a_second(server: Serv
     assert len(frames) >= 10
     frame = frames[-1].data
     assert set(frame) >= {"t", "in_flight", "in_view", "threads", "loop_lag_ms", "runs"}
-    assert set(frame["in_view"]) == {
-        "sync-sleep",
-        "async-sleep",
-        "async-blocking",
-        "sync-http",
-        "async-http",
-    }
+    assert set(frame["in_view"]) == set(SCENARIOS)
 
 
 def test_frames_and_run_events_follow_a_run(server: Server) -> None:

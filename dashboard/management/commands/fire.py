@@ -84,7 +84,7 @@ def start(client: httpx.Client, url: str, body: dict[str, Any]) -> dict[str, Any
         data: dict[str, Any] = response.json()
     except ValueError:
         data = {}
-    if response.status_code == 400 and "error" in data:
+    if 400 <= response.status_code < 600 and "error" in data:
         raise CommandError(data["error"])
     if response.status_code != 201 or "id" not in data:
         raise CommandError(f"{url}/runs/ answered {response.status_code}, not a new run")
@@ -149,7 +149,11 @@ class Command(BaseCommand):
         body: dict[str, Any] = {"scenario": scenario, "n": n}
         if delay is not None:
             body["delay"] = delay
-        with httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT_S) as client:
+        # The presenter's token, when the server wants one (ASYNCVIEWS_DASHBOARD_TOKEN).
+        headers = (
+            {"Authorization": f"Bearer {token}"} if (token := settings.DASHBOARD_TOKEN) else {}
+        )
+        with httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT_S, headers=headers) as client:
             run = follow(client, url, start(client, url, body))
         if as_json:
             self.stdout.write(json.dumps(run))

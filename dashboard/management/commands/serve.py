@@ -1,5 +1,8 @@
 """Serve the site with uvicorn: `python manage.py serve` (HOST and PORT override the address).
 
+It tells the load generator this server's own address (settings.SELF_URL), and when it
+listens beyond loopback without a dashboard token it makes one and prints it.
+
 After uvicorn stops, the process exits at once instead of joining the threads of sync views
 that are still sleeping: nobody is left to read their answers, and Ctrl-C must return in
 well under two seconds even mid-run.
@@ -7,8 +10,10 @@ well under two seconds even mid-run.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
+import secrets
 import sys
 from types import FrameType
 from typing import Any
@@ -20,6 +25,16 @@ from django.core.management.base import BaseCommand, CommandParser
 from dashboard import instrument
 
 GRACEFUL_SHUTDOWN_S = 1
+TOKEN_BYTES = 12
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
 
 
 class Server(uvicorn.Server):
@@ -54,6 +69,14 @@ class Command(BaseCommand):
         local = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, shown)
         settings.SELF_URL = f"http://{local}:{port}"
         self.stdout.write(f"asyncviews: open http://{shown}:{port}/  (Ctrl-C to stop)")
+        if not is_loopback(host) and not settings.DASHBOARD_TOKEN:
+            settings.DASHBOARD_TOKEN = secrets.token_urlsafe(TOKEN_BYTES)
+            self.stdout.write(
+                f"asyncviews: listening beyond loopback, so only the presenter may fire runs."
+                f"\n  presenter token: {settings.DASHBOARD_TOKEN}\n  enter it on the page, or "
+                "set ASYNCVIEWS_DASHBOARD_TOKEN for `manage.py fire` (and to keep it across "
+                "restarts)"
+            )
         self.stdout.flush()
         try:
             server.run()

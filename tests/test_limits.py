@@ -1,0 +1,95 @@
+"""Limits: requests in flight across runs, the run time limit, a frozen load generator."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.runs import finish, get_run, launch
+from tests.server import Server, child_pids, start_server, wait_for
+
+MAX_IN_FLIGHT = 30
+RUN_TIME_LIMIT_S = 1.5
+# How long past the run time limit the server waits for a load generator (dashboard.runs).
+OVERRUN_S = 4.0
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = start_server(
+        tmp_path_factory.mktemp("limited"),
+        env={
+            "ASYNCVIEWS_MAX_RUN_N": "20",
+            "ASYNCVIEWS_MAX_IN_FLIGHT": str(MAX_IN_FLIGHT),
+            "ASYNCVIEWS_RUN_TIME_LIMIT_S": str(RUN_TIME_LIMIT_S),
+        },
+    )
+    yield server
+    server.stop()
+
+
+def _post(server: Server, path: str, body: dict[str, object]) -> httpx.Response:
+    return httpx.post(server.url + path, json=body, timeout=10)
+
+
+def test_launches_past_max_in_flight_are_409s_saying_what_runs(limited: Server) -> None:
+    first = launch(limited.url, "async-sleep", 20, 5)
+
+    too_many = _post(limited, "/runs/", {"scenario": "async-sleep", "n": 11, "delay": 0})
+    race = _post(limited, "/races/", {"scenario": "async-sleep", "versus": "sync-sleep", "n": 6})
+    fits = _post(limited, "/runs/", {"scenario": "sync-sleep", "n": 10, "delay": 0})
+    ended = finish(limited.url, first["id"])
+    after = _post(limited, "/runs/", {"scenario": "async-sleep", "n": 20, "delay": 0})
+
+    assert too_many.status_code == 409
+    message = too_many.json()["error"]
+    assert re.fullmatch(
+        rf"n=11 would make 31 requests in flight, over max_in_flight 30: run {first['id']} "
+        r"\(async-sleep, 20 of 20 open\); retry when they end, within (\d+) s",
+        message,
+    ), message
+    assert too_many.json()["field"] == "n"
+    retry_after_s = int(too_many.headers["Retry-After"])
+    assert retry_after_s == too_many.json()["retry_after_s"]
+    assert 1 <= retry_after_s <= RUN_TIME_LIMIT_S + OVERRUN_S + 1
+    assert race.status_code == 409
+    assert fits.status_code == 201
+    assert ended["status"] == "finished"
+    assert after.status_code == 201
+    assert finish(limited.url, after.json()["id"])["status"] == "finished"
+
+
+def test_requests_open_at_the_run_time_limit_are_cancelled_and_counted(limited: Server) -> None:
+    run = finish(limited.url, launch(limited.url, "async-sleep", 5, 10)["id"])
+
+    assert run["status"] == "finished"
+    assert (run["done"], run["errors"]) == (5, 5)
+    assert run["error_kinds"] == {"run time limit": 5}
+    assert {status for _, _, status in run["timings"]} == {0}
+    assert RUN_TIME_LIMIT_S <= run["wall_s"] < RUN_TIME_LIMIT_S + 1
+
+
+def test_a_frozen_load_generator_is_stopped_past_the_limit(limited: Server) -> None:
+    run = launch(limited.url, "async-sleep", 20, 10)
+    pids: list[int] = []
+
+    def started() -> bool:
+        pids[:] = child_pids(limited.process.pid, running="dashboard.loadgen")
+        return len(pids) == 1
+
+    wait_for(started, deadline_s=10, what="the load generator to start")
+    os.kill(pids[0], signal.SIGSTOP)
+
+    failed = finish(limited.url, run["id"], deadline_s=RUN_TIME_LIMIT_S + OVERRUN_S + 10)
+
+    assert failed["status"] == "failed"
+    assert f"run {run['id']}: the load generator still ran 4 s past the run time limit" in (
+        limited.log()
+    )
+    assert get_run(limited.url, run["id"])["status"] == "failed"
+    assert launch(limited.url, "async-sleep", 20, 0)["status"] == "running"
