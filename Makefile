@@ -10,7 +10,7 @@ export HOST PORT
 
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 
-.PHONY: run test install install-test check lint format typecheck browser clean
+.PHONY: run test bench install install-test check lint format typecheck browser clean
 
 run: $(VENV)/.installed node_modules/.installed
 	$(PY) manage.py migrate --noinput -v0
@@ -21,6 +21,12 @@ test: lint typecheck node_modules/.installed browser
 	$(PY) -m pytest
 
 check: lint typecheck
+
+# Benchmarks against `hey` (Debian package hey); each starts its own servers on free ports.
+bench: $(VENV)/.installed
+	@command -v hey >/dev/null || { apt-get update -qq && $(APT_INSTALL) hey; }
+	$(PY) -m bench.loadgen_vs_hey
+	$(PY) -m bench.telemetry_cost
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
