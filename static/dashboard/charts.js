@@ -75,7 +75,9 @@ function axis(title, extra = {}) {
 /** Both charts, coloured from the current theme's CSS variables. */
 export function createCharts(scenarios) {
   const { Chart } = window;
-  Chart.defaults.font.size = 13;
+  // Charts follow the page's type size, which grows on big screens (site.css).
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+  Chart.defaults.font.size = Math.round(rem * 0.87);
   Chart.defaults.color = cssVar("--fg");
   const common = {
     animation: false,
@@ -89,6 +91,7 @@ export function createCharts(scenarios) {
         labels: {
           boxWidth: 18,
           boxHeight: 3,
+          padding: 8,
           color: cssVar("--fg"),
           filter: (item, data) => data.datasets[item.datasetIndex].data.length > 0,
         },
