@@ -1,10 +1,11 @@
 """The ASGI application: a Starlette router in front of Django.
 
-Routes that must not pay for Django's per-request thread (the event stream, the mock
-upstream, static files) are matched first; everything else goes to Django. Starlette owns
-the lifespan: it opens the shared upstream client, then starts the instrument; on shutdown
-the views' background tasks are cancelled, then the instrument saves its runs, then the
-client closes.
+Routes that must not pay for Django's per-request thread (the event stream, the health
+figures, the mock upstream, static files) are matched first; everything else goes to Django.
+Around all of them, dashboard/guard.py bounds request bodies and adds security headers.
+Starlette owns the lifespan: it opens the shared upstream client, then starts the
+instrument; on shutdown the views' background tasks are cancelled, then the instrument
+saves its runs, then the client closes.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ django_app = get_asgi_application()
 
 # Django must be set up before these are imported.
 from starlette.applications import Starlette  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 from starlette.routing import Mount, Route  # noqa: E402
 from starlette.staticfiles import StaticFiles  # noqa: E402
 from starlette.types import ASGIApp  # noqa: E402
 
 from asyncviews import background, mock_upstream, upstream  # noqa: E402
-from dashboard import events, instrument  # noqa: E402
+from dashboard import events, guard, health, instrument  # noqa: E402
 
 
 @asynccontextmanager
@@ -41,7 +43,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 application = Starlette(
     routes=[
-        Route("/events/", events.events, methods=["GET"]),
+        Route("/events/", events.Events),
+        Route("/health/", health.Health),
         Mount("/upstream", routes=mock_upstream.routes),
         Mount(
             "/" + settings.STATIC_URL.strip("/"),
@@ -49,6 +52,10 @@ application = Starlette(
             name="static",
         ),
         Mount("/", cast(ASGIApp, django_app)),
+    ],
+    middleware=[
+        Middleware(guard.BodyLimit, max_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
+        Middleware(guard.SecurityHeaders, headers=guard.site_headers()),
     ],
     lifespan=lifespan,
 )

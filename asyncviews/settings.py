@@ -113,6 +113,26 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
+# The runs API takes a few small fields; bigger bodies are refused (413) before they are read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+
+# The page's own files; Chart.js from its pinned CDN URL, or else its local copy; the event
+# stream and the API on this origin. Nothing inline, nothing framed.
+CHARTJS_CDN_URL = "https://cdn.jsdelivr.net/npm/chart.js@4.6.1/dist/chart.umd.min.js"
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        f"script-src 'self' {CHARTJS_CDN_URL}",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
 STATIC_URL = "static/"
 # The dashboard's local copy of Chart.js (`npm ci`), served when its CDN does not load.
 STATICFILES_DIRS = [

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
 
 from dashboard.instrument import broadcaster, runs
@@ -40,10 +41,13 @@ async def stream() -> AsyncGenerator[ServerSentEvent, None]:
         broadcaster.unsubscribe(subscriber)
 
 
-async def events(request: Request) -> EventSourceResponse:
-    return EventSourceResponse(
-        stream(),
-        ping=PING_S,
-        send_timeout=SEND_TIMEOUT_S,
-        headers={"Cache-Control": "no-store"},
-    )
+class Events(HTTPEndpoint):
+    """An endpoint class rather than a function: other methods get a 405, not Django's 404."""
+
+    async def get(self, request: Request) -> EventSourceResponse:
+        return EventSourceResponse(
+            stream(),
+            ping=PING_S,
+            send_timeout=SEND_TIMEOUT_S,
+            headers={"Cache-Control": "no-store"},
+        )

@@ -34,6 +34,8 @@ def parse_body(content_type: str, body: bytes, form: Mapping[str, Any]) -> Mappi
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidLaunch("body", f"body must be a JSON object: {error}") from None
+    except RecursionError:
+        raise InvalidLaunch("body", "body must be a JSON object, not nested this deep") from None
     if not isinstance(data, dict):
         raise InvalidLaunch("body", f"body must be a JSON object, got {type(data).__name__}")
     return data
@@ -42,7 +44,7 @@ def parse_body(content_type: str, body: bytes, form: Mapping[str, Any]) -> Mappi
 def parse_launch(data: Mapping[str, Any]) -> Launch:
     max_n = settings.MAX_RUN_N
     scenario = data.get("scenario")
-    if scenario not in SCENARIOS:
+    if not isinstance(scenario, str) or scenario not in SCENARIOS:
         allowed = ", ".join(repr(slug) for slug in SCENARIOS)
         raise InvalidLaunch("scenario", f"scenario must be one of {allowed}; got {scenario!r}")
 
@@ -79,7 +81,7 @@ def parse_race(data: Mapping[str, Any]) -> tuple[Launch, Launch]:
     """Two launches with the same n and delay: `scenario` against `versus`."""
     launch = parse_launch(data)
     versus = data.get("versus")
-    if versus not in SCENARIOS or versus == launch.scenario:
+    if not isinstance(versus, str) or versus not in SCENARIOS or versus == launch.scenario:
         allowed = ", ".join(repr(slug) for slug in SCENARIOS if slug != launch.scenario)
         raise InvalidLaunch("versus", f"versus must be one of {allowed}; got {versus!r}")
     return launch, Launch(versus, launch.n, launch.delay)
