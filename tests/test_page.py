@@ -287,3 +287,33 @@ def test_presenter_keys(page: Page, console: Console) -> None:
     page.keyboard.press("Escape")
     expect(help_dialog).to_be_hidden()
     assert console.problems() == []
+
+
+def test_a_locked_dashboard_asks_for_the_presenter_token(
+    browser: Browser, console: Console, tmp_path: Path
+) -> None:
+    locked = start_server(tmp_path, env={"ASYNCVIEWS_DASHBOARD_TOKEN": "open sesame"})
+    try:
+        with offline_page(browser, console) as page:
+            page.goto(locked.url + "/")
+            token = page.get_by_label("Presenter token")
+            page.get_by_role("button", name="Fire", exact=True).click()
+            expect(page.locator("#error-token")).to_contain_text("takes the presenter's token")
+            token.fill("open says me")
+            page.get_by_role("button", name="Unlock", exact=True).click()
+            expect(page.locator("#error-token")).to_have_text("that is not the dashboard token")
+            expect(token).to_have_attribute("aria-invalid", "true")
+
+            token.fill("open sesame")
+            with page.expect_navigation():
+                page.get_by_role("button", name="Unlock", exact=True).click()
+            expect(page.get_by_label("Presenter token")).to_have_count(0)
+            page.wait_for_function("() => window.dashboard?.charts != null")
+            fire(page, ASYNC_SLEEP, 2, 0)
+            wait_until_finished(page)
+    finally:
+        locked.stop()
+
+    forbidden = "Failed to load resource: the server responded with a status of 403 (Forbidden)"
+    refused = ((forbidden, locked.url + "/runs/"), (forbidden, locked.url + "/presenter/"))
+    assert console.problems(also_expected=refused) == []
