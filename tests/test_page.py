@@ -260,6 +260,28 @@ def test_exports_download_the_run_and_the_charts(page: Page, console: Console) -
     assert console.problems() == []
 
 
+def test_presets_and_buttons(page: Page, console: Console) -> None:
+    n_field = page.get_by_label("N, concurrent calls", exact=True)
+    for preset in ["1", "10", "50", "100", "500", "1000"]:
+        button = page.get_by_role("button", name=f"N = {preset}", exact=True)
+        button.click()
+        expect(n_field).to_have_value(preset)
+        expect(button).to_have_attribute("aria-pressed", "true")
+    n_field.fill("7")
+    expect(page.locator('.preset[aria-pressed="true"]')).to_have_count(0)
+
+    page.wait_for_function("() => window.dashboard.state.frames.length > 20")
+    page.get_by_role("button", name="Reset charts", exact=True).click()
+    assert page.evaluate("window.dashboard.state.frames.length") < 20
+
+    page.get_by_role("button", name="Help and keys", exact=True).click()
+    help_dialog = page.get_by_role("dialog", name="What the numbers mean")
+    expect(help_dialog).to_be_visible()
+    help_dialog.get_by_role("button", name="Close", exact=True).click()
+    expect(help_dialog).to_be_hidden()
+    assert console.problems() == []
+
+
 def test_presenter_keys(page: Page, console: Console) -> None:
     body = page.locator("body")
     body.press("2")

@@ -180,6 +180,11 @@ function learnStarts(frame) {
 }
 
 function onFrame(frame) {
+  // A server restarted since the history was sent starts its clock again at 0.
+  if (frame.t < (state.frames.at(-1)?.t ?? 0)) {
+    state.frames = [];
+    state.runStartT.clear();
+  }
   state.frames.push(frame);
   state.lastFrameAt = performance.now();
   if (state.frames[0].t < frame.t - KEEP_FRAMES_S - 10) {
@@ -232,6 +237,7 @@ function setStreamStatus(name, text) {
   const element = document.getElementById("stream-status");
   element.dataset.state = name;
   element.textContent = text;
+  root.dataset.stream = name; // the gauges dim: what they show is no longer news
 }
 
 function connect() {
