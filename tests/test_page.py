@@ -86,8 +86,8 @@ def wait_until_finished(page: Page) -> None:
 
 
 def test_chartjs_from_the_cdn_is_pinned_to_the_local_copy(site: Server) -> None:
-    page = httpx.get(site.url + "/").text
-    pin = dict(re.findall(r'data-chartjs-(\w+)="([^"]*)"', page))
+    answer = httpx.get(site.url + "/")
+    pin = dict(re.findall(r'data-chartjs-(\w+)="([^"]*)"', answer.text))
     lock = json.loads((ROOT / "package-lock.json").read_text())
     version = lock["packages"]["node_modules/chart.js"]["version"]
     local = httpx.get(site.url + pin["local"])
@@ -96,6 +96,7 @@ def test_chartjs_from_the_cdn_is_pinned_to_the_local_copy(site: Server) -> None:
     assert pin["cdn"] == f"https://cdn.jsdelivr.net/npm/chart.js@{version}/dist/chart.umd.min.js"
     assert local.status_code == 200
     assert pin["integrity"] == f"sha384-{digest}"
+    assert pin["cdn"] in answer.headers["content-security-policy"]
 
 
 def test_htmx_posts_get_the_run_card_partial(site: Server) -> None:
