@@ -107,7 +107,13 @@ export function createCharts(scenarios) {
       // A frame holds the most seen since the previous one: a step over that interval.
       elements: { point: { radius: 0 }, line: { borderWidth: 2.5, stepped: "before" } },
       scales: {
-        x: axis("seconds", { ticks: { callback: (v) => (v === 0 ? "now" : `${shortNumber(v)} s`) } }),
+        x: axis("seconds", {
+          ticks: {
+            callback(v) {
+              return v === 0 && !this.chart.$replay ? "now" : `${shortNumber(v)} s`;
+            },
+          },
+        }),
         y: axis("requests (max per 100 ms)", { beginAtZero: true, suggestedMax: 10 }),
       },
     },
@@ -178,10 +184,26 @@ export function drawLive(charts, { frames, slugs, from, to, ref, replay, gapS })
       charts.live.$frameGaps.push({ from: frames[i - 1].t - ref, to: frames[i].t - ref });
     }
   }
+  charts.live.$replay = replay;
+  charts.live.options.scales.y.title.text = "requests (max per 100 ms)";
   const x = charts.live.options.scales.x;
   x.min = from - ref;
   x.max = Math.max(to, from + 1) - ref;
   x.title.text = replay ? "seconds after the run started" : "seconds";
+  charts.live.update("none");
+}
+
+/** A picked run whose frames are gone: only what its timings tell, requests in flight. */
+export function drawInFlight(charts, { inFlight, slug, to }) {
+  const [line] = pairFor(charts, slug);
+  charts.live.data.datasets = [{ ...line, data: inFlight, fill: false, stepped: "after" }];
+  charts.live.$frameGaps = [];
+  charts.live.$replay = true;
+  charts.live.options.scales.y.title.text = "requests";
+  const x = charts.live.options.scales.x;
+  x.min = 0;
+  x.max = Math.max(1, to ?? inFlight.at(-1).x);
+  x.title.text = "seconds after the run started";
   charts.live.update("none");
 }
 

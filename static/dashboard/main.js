@@ -5,7 +5,14 @@
  * the page stays cheaper than what it measures. window.dashboard exposes the state, the
  * charts and the cost of redraws, for the browser tests and the curious.
  */
-import { createCharts, downloadPng, drawDurations, drawLive, loadChartJs } from "./charts.js";
+import {
+  createCharts,
+  downloadPng,
+  drawDurations,
+  drawInFlight,
+  drawLive,
+  loadChartJs,
+} from "./charts.js";
 import { download } from "./format.js";
 import { drawCard, drawGauges, drawHistory, drawLag } from "./panels.js";
 
@@ -38,7 +45,7 @@ const state = {
   current: null, // the run in the card and the durations chart
   liveDurations: [], // [finished_at_s, duration_s, status] of the current run, from frames
   timings: null, // the current run's exact timings, once fetched
-  replay: null, // {from, to, t0} while the live chart shows a picked run
+  replay: null, // a picked run's stretch of frames {from, to, t0}, or its timings {inFlight, slug, to}
   lastFrameAt: 0,
   connected: false,
   chartSource: null,
@@ -92,8 +99,12 @@ function firstFrameAt(t) {
 }
 
 function showLive() {
-  const latest = state.frames.at(-1)?.t ?? 0;
   const { replay } = state;
+  if (replay?.inFlight) {
+    drawInFlight(charts, replay);
+    return;
+  }
+  const latest = state.frames.at(-1)?.t ?? 0;
   const from = replay ? replay.from : latest - LIVE_WINDOW_S;
   const to = replay ? replay.to : latest;
   const frames = state.frames.slice(firstFrameAt(from), firstFrameAt(to + 0.001));
@@ -317,10 +328,22 @@ async function pickRun(id) {
   if (t0 != null && run.wall_s != null && state.frames[0]?.t <= t0) {
     state.replay = { from: t0 - 2, to: t0 + run.wall_s + 2, t0 };
     showLiveHelp(`run #${id}, replayed from the frames kept`);
-  } else {
-    showLiveHelp(`no frames kept for run #${id}: showing live`);
+  } else if (state.timings?.length) {
+    state.replay = { inFlight: inFlightSteps(state.timings), slug: run.scenario, to: run.wall_s };
+    showLiveHelp(`run #${id}: in flight from its timings (its frames are no longer kept)`);
   }
   scheduleRedraw();
+}
+
+// The load generator's own count: +1 when a request was sent, -1 when its answer came.
+function inFlightSteps(timings) {
+  const changes = timings.flatMap(([start, end]) => [
+    [start, 1],
+    [end, -1],
+  ]);
+  changes.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let count = 0;
+  return [{ x: 0, y: 0 }, ...changes.map(([x, delta]) => ({ x, y: (count += delta) }))];
 }
 
 function backToLive() {
