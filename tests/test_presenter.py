@@ -96,6 +96,28 @@ def test_the_page_form_keeps_the_token_for_this_browser(guarded: Server) -> None
     assert json_with_csrf.status_code == 201
 
 
+def _page_controls(html: str) -> tuple[bool, bool]:
+    """Whether the page shows the fire controls, and whether it asks for the token."""
+    fire_form = re.search(r'<form id="fire-form"[^>]*>', html)
+    assert fire_form is not None
+    return " hidden>" not in fire_form.group(0), 'id="presenter-form"' in html
+
+
+def test_only_the_presenter_gets_the_controls(guarded: Server, server: Server) -> None:
+    with httpx.Client(base_url=guarded.url) as browser:
+        viewer = browser.get("/").text
+        browser.post(
+            "/presenter/",
+            data={"token": TOKEN},
+            headers={"X-CSRFToken": browser.cookies["csrftoken"]},
+        )
+        presenter = browser.get("/").text
+
+    assert _page_controls(viewer) == (False, True)
+    assert _page_controls(presenter) == (True, False)
+    assert _page_controls(httpx.get(server.url + "/").text) == (True, False)
+
+
 def test_read_only_viewers_see_the_runs(guarded: Server) -> None:
     launched = httpx.post(
         guarded.url + "/runs/", json=LAUNCH, headers={"X-Dashboard-Token": TOKEN}
