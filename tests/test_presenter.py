@@ -129,6 +129,18 @@ def test_read_only_viewers_see_the_runs(guarded: Server) -> None:
     assert httpx.get(f"{guarded.url}/runs/{launched['id']}/").json()["status"] == "finished"
 
 
+def test_the_servers_health_is_the_presenters(guarded: Server) -> None:
+    refused = httpx.get(guarded.url + "/health/")
+    shown = httpx.get(guarded.url + "/health/", headers={"Authorization": f"Bearer {TOKEN}"})
+
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "error": "the server's health is the presenter's: send the dashboard token"
+    }
+    assert shown.status_code == 200
+    assert shown.json()["runs_in_progress"] >= 0
+
+
 def test_the_event_stream_shows_only_what_the_runs_api_shows_everyone(guarded: Server) -> None:
     raw: list[Any] = []
     fired: dict[str, Any] = {}
