@@ -76,7 +76,13 @@ function redraw() {
     dirty.durations = false;
   }
   const run = state.runs.get(state.current);
-  if (dirty.card && run) drawCard(run, bySlug.get(run.scenario));
+  if (run?.status === "running" && run.receivedAt) {
+    // Time goes on while a blocked server sends nothing: count on from its last word.
+    const elapsed_s = run.elapsed_s + (performance.now() - run.receivedAt) / 1000;
+    drawCard({ ...run, elapsed_s }, bySlug.get(run.scenario));
+  } else if (dirty.card && run) {
+    drawCard(run, bySlug.get(run.scenario));
+  }
   if (dirty.history) drawHistory(state.runs.values(), state.current, HISTORY_ROWS);
   dirty.card = dirty.history = false;
   const ms = performance.now() - started;
@@ -202,9 +208,10 @@ function onFrame(frame) {
     state.frames.splice(0, firstFrameAt(frame.t - KEEP_FRAMES_S));
   }
   learnStarts(frame);
+  const receivedAt = performance.now();
   for (const { id, done, errors, elapsed_s } of frame.runs) {
     const run = state.runs.get(id);
-    if (run?.status === "running") remember({ ...run, done, errors, elapsed_s });
+    if (run?.status === "running") remember({ ...run, done, errors, elapsed_s, receivedAt });
   }
   if (!state.timings && frame.durations[String(state.current)]) {
     collectFrameDurations(frame);
