@@ -495,15 +495,17 @@ function pickScenarioByKey(digit) {
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing || help.open) return;
   const { target } = event;
+  // A read-only viewer (form hidden) has nothing to fire; the token form submits itself.
+  const firing = !form.hidden && !target.closest("button, a, summary, #presenter-form");
   if (event.key === "Enter") {
-    if (target.closest("button, a, summary")) return;
+    if (!firing) return;
     event.preventDefault();
     form.requestSubmit();
     return;
   }
   if (target.closest('input:not([type="radio"]), textarea, select, [contenteditable]')) return;
   const key = event.key.toLowerCase();
-  if (/^[0-9]$/.test(key)) pickScenarioByKey(key);
+  if (/^[0-9]$/.test(key) && !form.hidden) pickScenarioByKey(key);
   else if (key === "r") resetCharts();
   else if (key === "t") window.toggleTheme();
   else if (key === "?") help.showModal();
