@@ -49,6 +49,7 @@ class ActiveRun:
         self.run = run
         self.broadcaster = broadcaster
         self.started = time.monotonic()
+        self.ended: float | None = None
         self.in_flight = 0
         self.durations: list[float] = []  # completed since the last frame
         self.error_kinds: Counter[str] = Counter()
@@ -63,7 +64,10 @@ class ActiveRun:
 
     def summary(self) -> dict[str, Any]:
         self.fold()
-        return self.run.as_dict(with_timings=False)
+        # Since the run was started, on the server's clock: with the frames' `t`, it places
+        # the run's start and end on the live chart.
+        elapsed_s = round((self.ended or time.monotonic()) - self.started, 3)
+        return {**self.run.as_dict(with_timings=False), "elapsed_s": elapsed_s}
 
     def take(self, line: dict[str, Any]) -> None:
         slug = self.run.scenario
@@ -86,6 +90,7 @@ class ActiveRun:
         self.in_flight = 0
 
     def conclude(self, status: str, wall_s: float | None) -> None:
+        self.ended = time.monotonic()
         # A run shorter than a frame ends before any frame has observed it: fold in the
         # peak of the frame still being gathered.
         slug = self.run.scenario

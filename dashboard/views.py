@@ -49,6 +49,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "default_delay": 1.0,
             "max_delay": MAX_DELAY_S,
             "can_launch": presenter.is_presenter(request.headers, request.COOKIES),
+            "chartjs_cdn_url": settings.CHARTJS_CDN_URL,
         },
     )
 

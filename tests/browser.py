@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
@@ -40,9 +41,11 @@ LOCAL = re.compile(r"^http://127\.0\.0\.1[:/]")
 
 
 def chartjs_pin() -> dict[str, str]:
-    """The dashboard's data-chartjs-* attributes: CDN URL, integrity hash, local copy."""
+    """The CDN URL (a setting) and the dashboard's integrity hash and local copy."""
     text = INDEX_TEMPLATE.read_text()
-    return dict(re.findall(r'data-chartjs-(\w+)="([^"]*)"', text))
+    pin = dict(re.findall(r'data-chartjs-(\w+)="([^"]*)"', text))
+    pin["cdn"] = settings.CHARTJS_CDN_URL
+    return pin
 
 
 def chromium_path() -> str:

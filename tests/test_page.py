@@ -79,6 +79,14 @@ def fire(page: Page, scenario: str, n: int, delay: float) -> int:
     return run_id
 
 
+def show_runs(page: Page) -> None:
+    """The run history shares its panel with the view's source: open its tab."""
+    page.get_by_role("tab", name="Runs", exact=True).click()
+    expect(page.get_by_role("tab", name="Runs", exact=True)).to_have_attribute(
+        "aria-selected", "true"
+    )
+
+
 def wait_until_finished(page: Page) -> None:
     card = page.locator("#run-card")
     expect(card).to_have_attribute("data-status", "finished", timeout=RUN_TIMEOUT_MS)
@@ -125,6 +133,10 @@ def test_async_sleep_x100_fills_the_views_and_finishes(page: Page, console: Cons
     wait_until_finished(page)
     expect(page.locator('#run-card [data-field="done"]')).to_have_text("100 of 100 done")
     expect(page.locator('#run-card [data-field="ideal"]')).to_have_text("1.00 s")
+    expect(page.locator('#run-card [data-field="ratio"]')).to_have_text(
+        re.compile("^\N{MULTIPLICATION SIGN} 1\\.\\d\\d$")
+    )
+    show_runs(page)
     expect(page.get_by_role("button", name=f"Show run {run_id}", exact=True)).to_be_visible()
     wait_for_duration_points(page, 100)
     assert page.evaluate("window.dashboard.state.chartSource") == "local"
@@ -222,6 +234,7 @@ def test_picking_a_run_redraws_its_charts(page: Page, console: Console) -> None:
     wait_until_finished(page)
     wait_for_duration_points(page, 5)
 
+    show_runs(page)
     page.get_by_role("button", name=f"Show run {first}", exact=True).click()
 
     card = page.locator("#run-card")
@@ -351,3 +364,55 @@ def test_a_locked_dashboard_asks_for_the_presenter_token(
     forbidden = "Failed to load resource: the server responded with a status of 403 (Forbidden)"
     refused = ((forbidden, locked.url + "/presenter/"),)
     assert console.problems(also_expected=refused) == []
+
+
+def test_the_chosen_views_source_is_shown_beside_the_charts(page: Page, console: Console) -> None:
+    sources = page.get_by_role("tabpanel", name="View source")
+    expect(sources).to_be_visible()
+
+    page.get_by_role("radio", name=SCENARIOS["async-blocking"].label, exact=True).check()
+
+    shown = sources.locator("figure:visible")
+    expect(shown).to_have_count(1)
+    expect(shown).to_contain_text("async def async_blocking(request")
+    expect(shown).to_contain_text("time.sleep(delay)")
+    page.get_by_label("Race against", exact=True).select_option("async-sleep")
+    expect(shown).to_have_count(2)
+    expect(shown.filter(has_text="async def async_sleep(")).to_contain_text("await asyncio.sleep")
+    page.keyboard.press("h")
+    expect(page.get_by_role("tabpanel", name="Runs")).to_be_visible()
+    expect(sources).to_be_hidden()
+    page.keyboard.press("v")
+    expect(sources).to_be_visible()
+    assert console.problems() == []
+
+
+def test_a_race_draws_both_runs_and_says_which_finished_first(page: Page, console: Console) -> None:
+    gather, sequential = SCENARIOS["async-gather"], SCENARIOS["sync-sequential"]
+    page.get_by_role("radio", name=gather.label, exact=True).check()
+    page.get_by_label("N, concurrent calls", exact=True).fill("10")
+    page.get_by_label("Delay per call (s)", exact=True).fill("0.3")
+    page.get_by_label("Race against", exact=True).select_option(sequential.slug)
+    with page.expect_response(
+        lambda r: r.url.endswith("/races/") and r.request.method == "POST"
+    ) as answer:
+        page.get_by_role("button", name="Fire", exact=True).click()
+    assert answer.value.status == 201
+
+    race = page.locator('#run-card [data-field="race"]')
+    expect(race).to_have_text(
+        re.compile(r"^async-gather first by \d\.\d\d s: \d\.\d\d vs \d\.\d\d s$"),
+        timeout=RUN_TIMEOUT_MS,
+    )
+    expect(page.locator("#run-card")).to_have_attribute("data-status", "finished")
+    page.wait_for_function(
+        """() => {
+            const { durations, live } = window.dashboard.charts;
+            const points = (label) => durations.data.datasets.find((d) => d.label === label)?.data;
+            return points("async-gather")?.length === 10 && points("sync-sequential")?.length === 10
+                && live.$markers.length === 4;
+        }"""
+    )
+    labels = page.evaluate("window.dashboard.charts.live.data.datasets.map((d) => d.label)")
+    assert {"async-gather in view (requests)", "sync-sequential in view (requests)"} <= set(labels)
+    assert console.problems() == []

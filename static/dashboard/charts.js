@@ -62,6 +62,32 @@ const gapPlugin = {
   },
 };
 
+// Where runs start and end: a dashed line in the run's colour, labelled at the top.
+const markerPlugin = {
+  id: "runMarkers",
+  afterDatasetsDraw(chart) {
+    const markers = chart.$markers ?? [];
+    if (!markers.length) return;
+    const { ctx, chartArea, scales } = chart;
+    ctx.save();
+    ctx.font = "600 11px system-ui, sans-serif";
+    ctx.setLineDash([4, 3]);
+    ctx.lineWidth = 1.5;
+    markers.forEach(({ x, label, color }, i) => {
+      const px = scales.x.getPixelForValue(x);
+      if (px < chartArea.left || px > chartArea.right) return;
+      ctx.strokeStyle = ctx.fillStyle = color;
+      ctx.beginPath();
+      ctx.moveTo(px, chartArea.top);
+      ctx.lineTo(px, chartArea.bottom);
+      ctx.stroke();
+      // Staggered, so the labels of two runs that start together stay readable.
+      ctx.fillText(label, px + 3, chartArea.top + 12 + (i % 2) * 13);
+    });
+    ctx.restore();
+  },
+};
+
 function axis(title, extra = {}) {
   return {
     type: "linear",
@@ -101,7 +127,7 @@ export function createCharts(scenarios) {
   const live = new Chart(document.getElementById("chart-live"), {
     type: "line",
     data: { datasets: [] },
-    plugins: [backgroundPlugin, gapPlugin],
+    plugins: [backgroundPlugin, gapPlugin, markerPlugin],
     options: {
       ...common,
       // A frame holds the most seen since the previous one: a step over that interval.
@@ -158,7 +184,7 @@ function pairFor(charts, slug) {
  * Redraw the live chart from frames, x relative to ref (the newest frame, or a picked run's
  * start): slugs are the scenarios to show, gapS the silence that counts as missing frames.
  */
-export function drawLive(charts, { frames, slugs, from, to, ref, replay, gapS }) {
+export function drawLive(charts, { frames, slugs, from, to, ref, replay, gapS, markers = [] }) {
   const datasets = slugs.flatMap((slug) => {
     const [inFlight, inView] = pairFor(charts, slug);
     inFlight.data = frames.map((f) => ({ x: f.t - ref, y: f.in_flight[slug] ?? 0 }));
@@ -185,6 +211,11 @@ export function drawLive(charts, { frames, slugs, from, to, ref, replay, gapS })
     }
   }
   charts.live.$replay = replay;
+  charts.live.$markers = markers.map(({ t, label, slug }) => ({
+    x: t - ref,
+    label,
+    color: charts.colors.get(slug) ?? cssVar("--muted"),
+  }));
   charts.live.options.scales.y.title.text = "requests (max per 100 ms)";
   const x = charts.live.options.scales.x;
   x.min = from - ref;
@@ -198,6 +229,7 @@ export function drawInFlight(charts, { inFlight, slug, to }) {
   const [line] = pairFor(charts, slug);
   charts.live.data.datasets = [{ ...line, data: inFlight, fill: false, stepped: "after" }];
   charts.live.$frameGaps = [];
+  charts.live.$markers = [];
   charts.live.$replay = true;
   charts.live.options.scales.y.title.text = "requests";
   const x = charts.live.options.scales.x;
@@ -210,12 +242,30 @@ export function drawInFlight(charts, { inFlight, slug, to }) {
 // http_status 0: no answer at all. Frames carry no status: their points count as answered.
 const failed = (status) => status === 0 || status >= 400;
 
-/** points: [finished_at_s, duration_s, http_status]; marks: {p50, p95, p99, max} in seconds. */
-export function drawDurations(charts, points, marks) {
-  const xMax = Math.max(1, ...points.map((p) => p[0]));
+/**
+ * points: [finished_at_s, duration_s, http_status]; marks: {p50, p95, p99, max} in seconds.
+ * In a race, slug names the run's scenario and rival holds the other run's {slug, points}:
+ * both are drawn in their scenarios' colours.
+ */
+export function drawDurations(charts, points, marks, { slug = null, rival = null } = {}) {
+  const xMax = Math.max(1, ...points.map((p) => p[0]), ...(rival?.points ?? []).map((p) => p[0]));
   const point = ([x, y]) => ({ x, y });
-  const accent = cssVar("--accent");
+  const accent = rival ? charts.colors.get(slug) : cssVar("--accent");
   const alarm = cssVar("--alarm");
+  const rivalColor = rival && charts.colors.get(rival.slug);
+  const rivalPoints = rival
+    ? [
+        {
+          label: rival.slug,
+          data: rival.points.filter((p) => !failed(p[2])).map(point),
+          backgroundColor: `${rivalColor}aa`,
+          borderColor: rivalColor,
+          pointStyle: "rect",
+          pointRadius: 2.5,
+          order: 0,
+        },
+      ]
+    : [];
   const lines = [
     ["p50", "--ok", []],
     ["p95", "--warn", [8, 4]],
@@ -224,7 +274,7 @@ export function drawDurations(charts, points, marks) {
   ];
   charts.durations.data.datasets = [
     {
-      label: "request (s)",
+      label: rival ? slug : "request (s)",
       data: points.filter((p) => !failed(p[2])).map(point),
       backgroundColor: `${accent}aa`,
       borderColor: accent,
@@ -233,15 +283,17 @@ export function drawDurations(charts, points, marks) {
     },
     {
       label: "error (s)",
-      data: points.filter((p) => failed(p[2])).map(point),
+      data: [...points, ...(rival?.points ?? [])].filter((p) => failed(p[2])).map(point),
       backgroundColor: alarm,
       borderColor: alarm,
       pointStyle: "crossRot",
       pointRadius: 5,
       order: 0,
     },
+    ...rivalPoints,
     ...lines
-      .filter(([name]) => marks[name] != null)
+      // In a race the legend holds both runs: the run's p95 is left out to keep it one line.
+      .filter(([name]) => marks[name] != null && !(rival && name === "p95"))
       .map(([name, color, dash]) => ({
         label: `${name} ${seconds(marks[name])}`,
         data: [

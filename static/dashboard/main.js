@@ -20,6 +20,7 @@ const root = document.getElementById("dashboard");
 const form = document.getElementById("fire-form");
 const help = document.getElementById("help");
 const RUNS_URL = root.dataset.runsUrl;
+const RACES_URL = root.dataset.racesUrl;
 const EVENTS_URL = root.dataset.eventsUrl;
 const LIVE_WINDOW_S = 30; // the live chart shows the last half minute
 const KEEP_FRAMES_S = 600; // kept so that a run picked from the history still has its frames
@@ -46,6 +47,7 @@ const state = {
   liveDurations: [], // [finished_at_s, duration_s, status] of the current run, from frames
   timings: null, // the current run's exact timings, once fetched
   replay: null, // a picked run's stretch of frames {from, to, t0}, or its timings {inFlight, slug, to}
+  rival: null, // the other run of the current run's race: {id, live, timings}, like the current one's
   lastFrameAt: 0,
   connected: false,
   chartSource: null,
@@ -79,9 +81,9 @@ function redraw() {
   if (run?.status === "running" && run.receivedAt) {
     // Time goes on while a blocked server sends nothing: count on from its last word.
     const elapsed_s = run.elapsed_s + (performance.now() - run.receivedAt) / 1000;
-    drawCard({ ...run, elapsed_s }, bySlug.get(run.scenario));
+    drawCard({ ...run, elapsed_s }, bySlug.get(run.scenario), state.runs.get(run.rival));
   } else if (dirty.card && run) {
-    drawCard(run, bySlug.get(run.scenario));
+    drawCard(run, bySlug.get(run.scenario), state.runs.get(run.rival));
   }
   if (dirty.history) drawHistory(state.runs.values(), state.current, HISTORY_ROWS);
   dirty.card = dirty.history = false;
@@ -118,7 +120,22 @@ function showLive() {
   if (!active.length) active.push(scenarios.find((s) => s.input.checked) ?? scenarios[0]);
   const slugs = active.map((s) => s.slug);
   const ref = replay ? replay.t0 : latest;
-  drawLive(charts, { frames, slugs, from, to, ref, replay: Boolean(replay), gapS: SILENT_MS / 1000 });
+  const markers = runMarkers();
+  drawLive(charts, { frames, slugs, from, to, ref, replay: Boolean(replay), gapS: SILENT_MS / 1000, markers });
+}
+
+// Where the current run (and its rival, in a race) started and ended, on the server's clock.
+function runMarkers() {
+  const ids = [state.current, state.rival?.id].filter((id) => id != null);
+  return ids.flatMap((id) => {
+    const run = state.runs.get(id);
+    const t0 = state.runStartT.get(id);
+    if (!run || t0 == null) return [];
+    const marks = [{ t: t0, label: `▶ #${id}`, slug: run.scenario }];
+    const length = run.status === "running" ? null : (run.elapsed_s ?? run.wall_s);
+    if (length != null) marks.push({ t: t0 + length, label: `■ #${id}`, slug: run.scenario });
+    return marks;
+  });
 }
 
 function nearestRank(sorted, q) {
@@ -143,7 +160,16 @@ function showDurations() {
       max: sorted.at(-1) ?? null,
     };
   }
-  drawDurations(charts, points, marks);
+  const rival = state.rival && state.runs.get(state.rival.id);
+  drawDurations(charts, points, marks, {
+    slug: run?.scenario,
+    rival: rival && { slug: rival.scenario, points: runPoints(state.rival) },
+  });
+}
+
+// [finished_at_s, duration_s, http_status] of a run: its exact timings once loaded, else from frames.
+function runPoints({ timings, live }) {
+  return timings ? timings.map(([start, end, status]) => [end, end - start, status]) : live;
 }
 
 function showLag() {
@@ -165,13 +191,17 @@ function showLag() {
 function remember(run) {
   state.runs.set(run.id, { ...state.runs.get(run.id), ...run });
   dirty.history = true;
-  if (run.id === state.current) dirty.card = true;
+  if (run.id === state.current || run.id === state.rival?.id) dirty.card = true;
 }
 
 function follow(id) {
   state.current = id;
   state.timings = null;
   state.replay = null;
+  const rivalId = state.runs.get(id)?.rival;
+  state.rival = rivalId == null ? null : { id: rivalId, live: [], timings: null };
+  const rival = state.runs.get(rivalId);
+  if (rival && rival.status !== "running") loadRivalTimings(rivalId);
   showLiveHelp();
   collectLiveDurations();
   dirty.card = dirty.durations = dirty.history = true;
@@ -179,15 +209,21 @@ function follow(id) {
 
 function collectLiveDurations() {
   state.liveDurations = [];
+  if (state.rival) state.rival.live = [];
   for (const frame of state.frames) collectFrameDurations(frame);
 }
 
 function collectFrameDurations(frame) {
-  const durations = frame.durations[String(state.current)];
+  framePoints(frame, state.current, state.liveDurations);
+  if (state.rival) framePoints(frame, state.rival.id, state.rival.live);
+}
+
+function framePoints(frame, id, into) {
+  const durations = frame.durations[String(id)];
   if (!durations) return;
-  const progress = frame.runs.find((r) => r.id === state.current);
-  const x = progress ? progress.elapsed_s : frame.t - (state.runStartT.get(state.current) ?? frame.t);
-  for (const d of durations) state.liveDurations.push([x, d, 200]);
+  const progress = frame.runs.find((r) => r.id === id);
+  const x = progress ? progress.elapsed_s : frame.t - (state.runStartT.get(id) ?? frame.t);
+  for (const d of durations) into.push([x, d, 200]);
 }
 
 function learnStarts(frame) {
@@ -214,7 +250,11 @@ function onFrame(frame) {
     if (run?.status === "running") remember({ ...run, done, errors, elapsed_s, receivedAt });
   }
   if (!state.timings && frame.durations[String(state.current)]) {
-    collectFrameDurations(frame);
+    framePoints(frame, state.current, state.liveDurations);
+    dirty.durations = true;
+  }
+  if (state.rival && !state.rival.timings && frame.durations[String(state.rival.id)]) {
+    framePoints(frame, state.rival.id, state.rival.live);
     dirty.durations = true;
   }
   scheduleRedraw();
@@ -223,10 +263,14 @@ function onFrame(frame) {
 function onRun(run) {
   const known = state.runs.get(run.id);
   remember(run);
-  if (!known && run.status === "running") follow(run.id);
+  // A race announces both its runs: the card follows the first, the rival rides along.
+  if (!known && run.status === "running" && run.id !== state.rival?.id) follow(run.id);
   if (run.id === state.current && run.status !== "running" && known?.status === "running") {
     announce(`Run ${run.id} ${run.status}`);
     loadTimings(run.id);
+  }
+  if (run.id === state.rival?.id && run.status !== "running" && known?.status === "running") {
+    loadRivalTimings(run.id);
   }
   scheduleRedraw();
 }
@@ -320,6 +364,20 @@ async function loadTimings(id) {
   }
 }
 
+async function loadRivalTimings(id) {
+  try {
+    const { timings, ...run } = await getJson(`${RUNS_URL}${id}/`);
+    remember(run);
+    if (id === state.rival?.id) {
+      state.rival.timings = timings;
+      dirty.durations = dirty.card = true;
+      scheduleRedraw();
+    }
+  } catch (error) {
+    reportFailure(error);
+  }
+}
+
 const liveHelp = document.getElementById("help-live");
 const liveHelpText = liveHelp.textContent;
 function showLiveHelp(text = liveHelpText) {
@@ -396,7 +454,32 @@ function showPreset() {
   }
 }
 
+const versusField = document.getElementById("field-versus");
+
+// The code of the chosen scenario's view, and of its rival's when racing.
+function showSources() {
+  const shown = new Set([scenarios.find((s) => s.input.checked)?.slug, versusField.value]);
+  for (const figure of document.querySelectorAll("[data-source-for]")) {
+    figure.hidden = !shown.has(figure.dataset.sourceFor);
+  }
+}
+
+const tabHelp = {
+  "tab-source": "the code being hammered, read from the view itself",
+  "tab-runs": "newest first; pick one to redraw its charts",
+};
+function showTab(id) {
+  for (const tab of document.querySelectorAll('[role="tab"]')) {
+    const selected = tab.id === id;
+    tab.setAttribute("aria-selected", String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    document.getElementById(tab.getAttribute("aria-controls")).hidden = !selected;
+  }
+  document.getElementById("help-tab").textContent = tabHelp[id];
+}
+
 function showScenario() {
+  showSources();
   const scenario = scenarios.find((s) => s.input.checked);
   document.getElementById("scenario-explanation").replaceChildren(
     Object.assign(document.createElement("strong"), { textContent: scenario.label }),
@@ -436,7 +519,15 @@ form.addEventListener("click", (event) => {
 nField.addEventListener("input", showPreset);
 form.addEventListener("change", (event) => {
   if (event.target.name === "scenario") showScenario();
+  if (event.target.name === "versus") showSources();
 });
+// A race goes to its own endpoint; the rest of the form is the same.
+document.body.addEventListener("htmx:configRequest", (event) => {
+  if (event.detail.elt === form && versusField.value) event.detail.path = RACES_URL;
+});
+for (const tab of document.querySelectorAll('[role="tab"]')) {
+  tab.addEventListener("click", () => showTab(tab.id));
+}
 document.body.addEventListener("htmx:beforeRequest", clearErrors);
 // htmx is told (base.html) not to treat 4xx and 5xx as its own errors: they are shown here.
 document.body.addEventListener("htmx:afterRequest", (event) => {
@@ -507,6 +598,8 @@ document.addEventListener("keydown", (event) => {
   const key = event.key.toLowerCase();
   if (/^[0-9]$/.test(key) && !form.hidden) pickScenarioByKey(key);
   else if (key === "r") resetCharts();
+  else if (key === "v") showTab("tab-source");
+  else if (key === "h") showTab("tab-runs");
   else if (key === "t") window.toggleTheme();
   else if (key === "?") help.showModal();
   else return;

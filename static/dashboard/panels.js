@@ -33,8 +33,23 @@ export function drawLag({ worstMs, windowS, silentMs }) {
   help.textContent = `how late the loop runs (worst of ${windowS} s)`;
 }
 
-/** Fill the run card from a run dict; scenario is the registry's entry for its slug. */
-export function drawCard(run, scenario) {
+// Both runs of a race started together: their wall times say which finished first.
+function raceResult(run, rival) {
+  if (!rival) return "";
+  if (run.status === "running" || rival.status === "running") {
+    return `Racing ${rival.scenario} (run #${rival.id})…`;
+  }
+  if (run.wall_s == null || rival.wall_s == null) return `Raced ${rival.scenario} (run #${rival.id}).`;
+  const [first, second] = [run, rival].sort((a, b) => a.wall_s - b.wall_s);
+  const by = second.wall_s - first.wall_s;
+  const walls = `${first.wall_s.toFixed(2)} vs ${seconds(second.wall_s)}`;
+  if (by < 0.01) return `Dead heat: ${walls}`;
+  return `${first.scenario} first by ${seconds(by)}: ${walls}`;
+}
+
+/** Fill the run card from a run dict; scenario is the registry's entry for its slug, rival the
+ * other run of its race, if any. */
+export function drawCard(run, scenario, rival = null) {
   const card = document.getElementById("run-card");
   const field = (name) => card.querySelector(`[data-field="${name}"]`);
   const set = (name, text) => {
@@ -55,6 +70,10 @@ export function drawCard(run, scenario) {
   const elapsed = running ? run.elapsed_s : run.wall_s;
   set("wall", running ? `${seconds(run.elapsed_s ?? 0)} elapsed` : seconds(run.wall_s));
   set("ideal", seconds(run.ideal_wall_s));
+  const ratio = !running && run.wall_s != null && run.ideal_wall_s > 0 ? run.wall_s / run.ideal_wall_s : null;
+  set("ratio", ratio == null ? "" : `× ${ratio.toFixed(2)}`);
+  set("race", raceResult(run, rival));
+  field("race").title = field("race").textContent;
   set("rps", elapsed ? (run.done / elapsed).toFixed(1) : "–");
   set("errors", run.errors);
   set("p50", seconds(run.p50_s));
