@@ -133,3 +133,28 @@ def test_progress_on_a_terminal(server: Server) -> None:
     # The progress line is cleared before the summary, which goes to stdout.
     assert shown.endswith(b"\r\x1b[K")
     assert out.startswith("run ")
+
+
+def test_a_race_prints_both_runs_and_the_winner(server: Server) -> None:
+    result = fire(
+        server, "async-gather", "--versus", "sync-sequential", "-n", "10", "--delay", "0.3"
+    )
+
+    assert result.returncode == 0, result.stderr
+    firsts = [line for line in result.stdout.splitlines() if line.startswith("run ")]
+    assert [line.split(": ")[1] for line in firsts] == [
+        "async-gather x10, delay 0.3 s, finished",
+        "sync-sequential x10, delay 0.3 s, finished",
+    ]
+    assert result.stdout.splitlines()[-1].startswith("race: async-gather finished first, 0.")
+
+
+def test_a_race_as_json_holds_both_runs_linked(server: Server) -> None:
+    result = fire(
+        server, "async-sleep", "--versus", "sync-sleep", "-n", "5", "--delay", "0", "--json"
+    )
+
+    assert result.returncode == 0, result.stderr
+    first, second = json.loads(result.stdout)["runs"]
+    assert (first["rival"], second["rival"]) == (second["id"], first["id"])
+    assert len(first["timings"]) == len(second["timings"]) == 5

@@ -1,7 +1,8 @@
 """Fire a run at a running server and show it: `python manage.py fire async-sleep -n 500`.
 
-It only talks to the runs API (POST /runs/, then GET /runs/<id>/ every POLL_S), so what it
-prints is what the server measured. Progress goes to stderr and only to a terminal, so that
+With --versus another scenario, it fires a race of the two instead. It only talks to the
+runs API (POST /runs/ or /races/, then GET /runs/<id>/ every POLL_S), so what it prints is
+what the server measured. Progress goes to stderr and only to a terminal, so that
 stdout holds the summary alone, or the run's JSON with --json.
 """
 
@@ -72,10 +73,19 @@ def summary(run: dict[str, Any]) -> str:
     )
 
 
-def start(client: httpx.Client, url: str, body: dict[str, Any]) -> dict[str, Any]:
-    """POST the run; every way that can fail becomes one line naming the server."""
+def race_line(runs: list[dict[str, Any]]) -> str:
+    """Which of a race's two runs finished first, and by how much."""
+    first, second = sorted(runs, key=lambda run: run["wall_s"] or float("inf"))
+    if first["wall_s"] is None or second["wall_s"] is None:
+        return "race: no winner, a run did not finish"
+    by = second["wall_s"] - first["wall_s"]
+    return f"race: {first['scenario']} finished first, {by:.3f} s sooner"
+
+
+def start(client: httpx.Client, url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST the run or race; every way that can fail becomes one line naming the server."""
     try:
-        response = client.post("/runs/", json=body)
+        response = client.post(path, json=body)
     except httpx.ConnectError:
         raise CommandError(f"no asyncviews server at {url}: start one with `make run`") from None
     except httpx.HTTPError as error:
@@ -86,8 +96,8 @@ def start(client: httpx.Client, url: str, body: dict[str, Any]) -> dict[str, Any
         data = {}
     if 400 <= response.status_code < 600 and "error" in data:
         raise CommandError(data["error"])
-    if response.status_code != 201 or "id" not in data:
-        raise CommandError(f"{url}/runs/ answered {response.status_code}, not a new run")
+    if response.status_code != 201 or not ("id" in data or "runs" in data):
+        raise CommandError(f"{url}{path} answered {response.status_code}, not a new run")
     return data
 
 
@@ -129,6 +139,9 @@ class Command(BaseCommand):
         parser.add_argument("-n", type=int, required=True, help="how many concurrent calls")
         parser.add_argument("--delay", type=float, help="seconds each call waits (default 1)")
         parser.add_argument(
+            "--versus", help="race another scenario: both fired at once with the same n and delay"
+        )
+        parser.add_argument(
             "--url", default=default_url(), help="the server (default: %(default)s)"
         )
         parser.add_argument(
@@ -141,6 +154,7 @@ class Command(BaseCommand):
         scenario: str,
         n: int,
         delay: float | None,
+        versus: str | None,
         url: str,
         as_json: bool,
         **options: Any,
@@ -149,15 +163,21 @@ class Command(BaseCommand):
         body: dict[str, Any] = {"scenario": scenario, "n": n}
         if delay is not None:
             body["delay"] = delay
+        if versus is not None:
+            body["versus"] = versus
         # The presenter's token, when the server wants one (ASYNCVIEWS_DASHBOARD_TOKEN).
         headers = (
             {"Authorization": f"Bearer {token}"} if (token := settings.DASHBOARD_TOKEN) else {}
         )
         with httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT_S, headers=headers) as client:
-            run = follow(client, url, start(client, url, body))
+            started = start(client, url, "/races/" if versus else "/runs/", body)
+            runs = [follow(client, url, run) for run in started.get("runs", [started])]
         if as_json:
-            self.stdout.write(json.dumps(run))
+            self.stdout.write(json.dumps(runs[0] if len(runs) == 1 else {"runs": runs}))
         else:
-            self.stdout.write(summary(run))
-        if run["status"] != "finished":
-            raise CommandError(f"run {run['id']} {run['status']}")
+            self.stdout.write("\n\n".join(summary(run) for run in runs))
+            if len(runs) == 2:
+                self.stdout.write(race_line(runs))
+        for run in runs:
+            if run["status"] != "finished":
+                raise CommandError(f"run {run['id']} {run['status']}")
