@@ -10,7 +10,7 @@ export HOST PORT
 
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 
-.PHONY: run test bench install install-test check lint format typecheck browser clean
+.PHONY: run test bench screenshots install install-test check lint format typecheck browser clean
 
 run: $(VENV)/.installed node_modules/.installed
 	$(PY) manage.py migrate --noinput -v0
@@ -27,6 +27,10 @@ bench: $(VENV)/.installed
 	@command -v hey >/dev/null || { apt-get update -qq && $(APT_INSTALL) hey; }
 	$(PY) -m bench.loadgen_vs_hey
 	$(PY) -m bench.telemetry_cost
+
+# The docs' screenshots and their numbers (docs/screenshots/): its own server, Chromium driving the page.
+screenshots: $(VENV)/.installed-test node_modules/.installed browser
+	$(PY) -m docs.screenshots
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
