@@ -6,6 +6,7 @@ import time
 
 import httpx
 
+from asyncviews.scenarios import SCENARIOS
 from tests.server import Server, wait_for
 
 
@@ -61,5 +62,5 @@ def test_tutorial_views_answer_get_only(server: Server) -> None:
 def test_index_lists_every_scenario_with_a_link(server: Server) -> None:
     page = httpx.get(server.url + "/").text
 
-    for slug in ["sync-sleep", "async-sleep", "async-blocking", "sync-http", "async-http"]:
-        assert f'href="/scenarios/{slug}/"' in page
+    for slug in SCENARIOS:
+        assert f'href="/scenarios/{slug}/">/scenarios/{slug}/</a>' in page
