@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
-import pytest
-
 from asyncviews.scenarios import DEFAULT_EXECUTOR_THREADS
 from tests.runs import finish, get_run, launch, launch_and_finish
-from tests.server import Server, child_pids, start_server, wait_for
+from tests.server import Server, child_pids, http_server, start_server, wait_for
 
 
 class _FaultyUpstream(BaseHTTPRequestHandler):
@@ -35,39 +33,27 @@ class _FaultyUpstream(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def faulty_upstream() -> Iterator[ThreadingHTTPServer]:
+def test_upstream_failures_are_errors_counted_by_kind(tmp_path: Path) -> None:
     _FaultyUpstream.mode = "500"
     _FaultyUpstream.released = threading.Event()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _FaultyUpstream)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    _FaultyUpstream.released.set()
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
-
-
-def test_upstream_failures_are_errors_counted_by_kind(
-    tmp_path: Path, faulty_upstream: ThreadingHTTPServer
-) -> None:
-    upstream = f"http://127.0.0.1:{faulty_upstream.server_address[1]}"
-    server = start_server(
-        tmp_path,
-        env={"ASYNCVIEWS_UPSTREAM_URL": upstream, "ASYNCVIEWS_UPSTREAM_TIMEOUT_S": "0.5"},
-    )
-    try:
-        answered_500 = [launch_and_finish(server.url, s, 5, 0) for s in ("sync-http", "async-http")]
-        _FaultyUpstream.mode = "hang"
-        hanging = [launch_and_finish(server.url, s, 5, 0) for s in ("sync-http", "async-http")]
-        _FaultyUpstream.released.set()
-        faulty_upstream.shutdown()
-        faulty_upstream.server_close()
-        refused = [launch_and_finish(server.url, s, 5, 0) for s in ("sync-http", "async-http")]
-    finally:
-        server.stop()
+    with contextlib.ExitStack() as faulty_upstream:
+        upstream = faulty_upstream.enter_context(http_server(_FaultyUpstream))
+        # Called first, before the upstream stops: the hanging requests let go.
+        faulty_upstream.callback(_FaultyUpstream.released.set)
+        server = start_server(
+            tmp_path,
+            env={"ASYNCVIEWS_UPSTREAM_URL": upstream, "ASYNCVIEWS_UPSTREAM_TIMEOUT_S": "0.5"},
+        )
+        try:
+            answered_500 = [
+                launch_and_finish(server.url, s, 5, 0) for s in ("sync-http", "async-http")
+            ]
+            _FaultyUpstream.mode = "hang"
+            hanging = [launch_and_finish(server.url, s, 5, 0) for s in ("sync-http", "async-http")]
+            faulty_upstream.close()  # its address now refuses connections
+            refused = [launch_and_finish(server.url, s, 5, 0) for s in ("sync-http", "async-http")]
+        finally:
+            server.stop()
 
     for runs, kind in [
         (answered_500, "http 500 HTTPStatusError"),

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import signal
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,7 +12,7 @@ import httpx
 import pytest
 
 from tests.runs import finish
-from tests.server import Server, free_port, start_server
+from tests.server import Server, free_port, http_server, start_server
 
 
 class _Bystander(BaseHTTPRequestHandler):
@@ -32,36 +31,32 @@ class _Bystander(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def bystander() -> Iterator[int]:
+def bystander() -> Iterator[str]:
     _Bystander.paths = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Bystander)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield int(httpd.server_address[1])
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with http_server(_Bystander) as url:
+        yield url
 
 
 def test_no_header_or_field_of_the_request_redirects_the_load(
-    server: Server, bystander: int
+    server: Server, bystander: str
 ) -> None:
-    elsewhere = f"127.0.0.1:{bystander}"
+    port = httpx.URL(bystander).port
+    elsewhere = f"127.0.0.1:{port}"
     response = httpx.post(
         server.url + "/runs/",
         json={
             "scenario": "async-sleep",
             "n": 5,
             "delay": 0,
-            "url": f"http://{elsewhere}/",
+            "url": f"{bystander}/",
             "host": "127.0.0.1",
-            "port": bystander,
+            "port": port,
             "headers": {"Host": elsewhere},
         },
         headers={
             "Host": elsewhere,
             "X-Forwarded-Host": elsewhere,
-            "X-Forwarded-Port": str(bystander),
+            "X-Forwarded-Port": str(port),
             "X-Forwarded-Proto": "https",
             "X-Forwarded-For": "127.0.0.1",
             "Forwarded": f"for=127.0.0.1;host={elsewhere};proto=http",

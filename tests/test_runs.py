@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -148,7 +149,13 @@ def test_the_server_stays_healthy_after_bad_input(server: Server) -> None:
     assert launch_and_finish(server.url, "async-sleep", 5, 0)["status"] == "finished"
 
 
-def test_a_run_going_at_shutdown_is_saved_as_interrupted(tmp_path: Path) -> None:
+def _stopped_mid_run(
+    tmp_path: Path, sig: signal.Signals
+) -> tuple[Server, dict[str, Any], dict[str, Any], float]:
+    """Serve from tmp_path, finish one run, then stop the server with sig while another goes.
+
+    The server, the finished run, the run going when it stopped, and the seconds it took.
+    """
     server = start_server(tmp_path)
     before = launch_and_finish(server.url, "async-sleep", 10, 0)
     run = launch(server.url, "sync-sleep", 20, 5)
@@ -157,37 +164,31 @@ def test_a_run_going_at_shutdown_is_saved_as_interrupted(tmp_path: Path) -> None
         deadline_s=10,
         what="all 20 calls in flight",
     )
+    return server, before, run, server.stop(sig)
 
-    exit_s = server.stop(signal.SIGINT)
 
-    assert exit_s < 2.0
+def _after_restart(tmp_path: Path, *run_ids: int) -> list[dict[str, Any]]:
+    """The runs as a server started again from tmp_path answers them."""
     again = start_server(tmp_path)
     try:
-        saved = get_run(again.url, run["id"])
-        kept = get_run(again.url, before["id"])
+        return [get_run(again.url, run_id) for run_id in run_ids]
     finally:
         again.stop()
+
+
+def test_a_run_going_at_shutdown_is_saved_as_interrupted(tmp_path: Path) -> None:
+    server, before, run, exit_s = _stopped_mid_run(tmp_path, signal.SIGINT)
+
+    assert exit_s < 2.0
+    saved, kept = _after_restart(tmp_path, run["id"], before["id"])
     assert (saved["status"], saved["done"], saved["n"]) == ("interrupted", 0, 20)
     assert kept == before
     assert f"run {run['id']} interrupted with 0 results" in server.log()
 
 
 def test_a_run_left_running_by_a_crash_is_interrupted_at_start(tmp_path: Path) -> None:
-    server = start_server(tmp_path)
-    before = launch_and_finish(server.url, "async-sleep", 10, 0)
-    run = launch(server.url, "sync-sleep", 20, 5)
-    wait_for(
-        lambda: get_run(server.url, run["id"])["peaks"]["in_flight"] == 20,
-        deadline_s=10,
-        what="all 20 calls in flight",
-    )
-    server.stop(signal.SIGKILL)
+    _, before, run, _ = _stopped_mid_run(tmp_path, signal.SIGKILL)
 
-    again = start_server(tmp_path)
-    try:
-        crashed = get_run(again.url, run["id"])
-        kept = get_run(again.url, before["id"])
-    finally:
-        again.stop()
+    crashed, kept = _after_restart(tmp_path, run["id"], before["id"])
     assert (crashed["status"], crashed["done"]) == ("interrupted", 0)
     assert kept == before

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import signal
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
 import httpx
 import pytest
 
-from tests.server import Server, start_server
+from tests.server import Server, http_server, start_server
 
 
 def test_delay_waits_and_echoes_like_httpbin(server: Server) -> None:
@@ -61,13 +60,8 @@ class _RecordingUpstream(BaseHTTPRequestHandler):
 @pytest.fixture
 def other_upstream() -> Iterator[str]:
     _RecordingUpstream.paths = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _RecordingUpstream)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with http_server(_RecordingUpstream) as url:
+        yield url
 
 
 def test_an_environment_variable_points_the_views_elsewhere(
