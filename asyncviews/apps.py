@@ -1,3 +1,5 @@
+"""The scenarios' app: gives SQLite connections a sleep() function for the slow ORM query."""
+
 from __future__ import annotations
 
 import time

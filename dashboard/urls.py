@@ -1,3 +1,5 @@
+"""The dashboard's Django routes: the page, the runs and races API, the presenter's token."""
+
 from __future__ import annotations
 
 from django.urls import path

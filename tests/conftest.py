@@ -1,3 +1,5 @@
+"""Django set up for in-process tests, and the one real server shared by request-only tests."""
+
 from __future__ import annotations
 
 import os
