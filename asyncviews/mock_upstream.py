@@ -29,7 +29,7 @@ async def delay(request: Request) -> JSONResponse:
     try:
         seconds = parse_delay(request.path_params["seconds"], name="seconds")
     except ValueError as error:
-        return JSONResponse({"error": str(error)}, status_code=400)
+        return JSONResponse({"error": str(error), "field": "seconds"}, status_code=400)
     await asyncio.sleep(seconds)
     return JSONResponse(_echo(request))
 

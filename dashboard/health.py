@@ -35,7 +35,10 @@ class Health(HTTPEndpoint):
     async def get(self, request: Request) -> JSONResponse:
         if not presenter.is_presenter(request.headers, request.cookies):
             return JSONResponse(
-                {"error": "the server's health is the presenter's: send the dashboard token"},
+                {
+                    "error": "the server's health is the presenter's: send the dashboard token",
+                    "field": "token",
+                },
                 status_code=HTTPStatus.FORBIDDEN,
             )
         return JSONResponse(

@@ -135,7 +135,8 @@ def test_the_servers_health_is_the_presenters(guarded: Server) -> None:
 
     assert refused.status_code == 403
     assert refused.json() == {
-        "error": "the server's health is the presenter's: send the dashboard token"
+        "error": "the server's health is the presenter's: send the dashboard token",
+        "field": "token",
     }
     assert shown.status_code == 200
     assert shown.json()["runs_in_progress"] >= 0

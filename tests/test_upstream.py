@@ -32,7 +32,8 @@ def test_delay_out_of_range_is_a_400(server: Server) -> None:
 
     assert response.status_code == 400
     assert response.json() == {
-        "error": "seconds must be a number of seconds from 0 to 10, got '11'"
+        "error": "seconds must be a number of seconds from 0 to 10, got '11'",
+        "field": "seconds",
     }
 
 
