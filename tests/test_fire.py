@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from asyncviews.scenarios import SCENARIOS
+from dashboard.addresses import local_url
 from tests.server import ROOT, Server, free_port
 
 COMMAND_DEADLINE_S = 60
@@ -92,6 +95,21 @@ def test_no_server_says_how_to_start_one(tmp_path: Path) -> None:
         f"CommandError: no asyncviews server at http://127.0.0.1:{port}: "
         "start one with `make run`\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8000"),
+        ("localhost", "http://localhost:8000"),
+        ("0.0.0.0", "http://127.0.0.1:8000"),
+        ("::", "http://[::1]:8000"),
+        ("::1", "http://[::1]:8000"),
+        ("192.0.2.7", "http://192.0.2.7:8000"),
+    ],
+)
+def test_a_listen_everywhere_host_is_reached_on_loopback(host: str, url: str) -> None:
+    assert local_url(host, 8000) == url
 
 
 def test_progress_on_a_terminal(server: Server) -> None:

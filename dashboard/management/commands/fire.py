@@ -18,6 +18,8 @@ import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dashboard.addresses import local_url
+
 POLL_S = 0.2
 REQUEST_TIMEOUT_S = 10.0
 # The server cancels what is still open at RUN_TIME_LIMIT_S; this covers saving the run.
@@ -32,12 +34,7 @@ PEAK_LABELS = {
 
 def default_url() -> str:
     """Where `make run` serves: HOST and PORT, with a listen-everywhere host seen from here."""
-    host = os.environ.get("HOST") or "127.0.0.1"
-    port = os.environ.get("PORT") or "8000"
-    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{port}"
+    return local_url(os.environ.get("HOST") or "127.0.0.1", os.environ.get("PORT") or "8000")
 
 
 def seconds(value: float | None) -> str:

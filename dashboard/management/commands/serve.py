@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from dashboard import instrument
+from dashboard.addresses import local_url
 
 GRACEFUL_SHUTDOWN_S = 1
 TOKEN_BYTES = 12
@@ -66,8 +67,7 @@ class Command(BaseCommand):
         )
         shown = f"[{host}]" if ":" in host else host
         # The load generator calls this server back on loopback when it listens everywhere.
-        local = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, shown)
-        settings.SELF_URL = f"http://{local}:{port}"
+        settings.SELF_URL = local_url(host, port)
         self.stdout.write(f"asyncviews: open http://{shown}:{port}/  (Ctrl-C to stop)")
         if not is_loopback(host) and not settings.DASHBOARD_TOKEN:
             settings.DASHBOARD_TOKEN = secrets.token_urlsafe(TOKEN_BYTES)
