@@ -5,13 +5,15 @@ Debian's Chromium at 1280x720 with no network but the server's (as tests/browser
 the way a presenter would: pick the scenario, set N and the delay, press Fire, wait for the
 page to show the run finished, then pick it from the run history so that the live chart
 spans the run. Each view is saved in the light and the dark theme into
-docs/screenshots/, and the runs' numbers, as the runs API reports them, into its README.md.
+docs/screenshots/, and the runs' numbers, as the runs API reports them, into its README.md;
+a run that fails, or a page that logs errors, leaves the last set as it was.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -179,11 +181,11 @@ def set_theme(page: Page, theme: str) -> None:
     page.wait_for_function(f"() => window.dashboard.state.cost.redraws > {redraws}")
 
 
-def take(page: Page, shot: Shot) -> list[Path]:
+def take(page: Page, shot: Shot, into: Path) -> list[Path]:
     paths = []
     for theme in THEMES:
         set_theme(page, theme)
-        path = OUT / f"{shot.name}-{theme}.png"
+        path = into / f"{shot.name}-{theme}.png"
         page.screenshot(path=path)
         paths.append(path)
     return paths
@@ -261,7 +263,7 @@ def write_index(made: Made) -> None:
     )
 
 
-def make_screenshots(server: Server) -> tuple[Made, list[str]]:
+def make_screenshots(server: Server, into: Path) -> tuple[Made, list[str]]:
     """Every shot, with its runs; and the errors and warnings the page logged meanwhile."""
     made: Made = []
     console = Console()
@@ -279,7 +281,7 @@ def make_screenshots(server: Server) -> tuple[Made, list[str]]:
                 wait_until_finished(page, shot)
                 show_its_stretch(page)
                 wait_until_drawn(page, shot)
-            paths = take(page, shot)
+            paths = take(page, shot, into)
             runs = runs_after(client, last_id)
             made.append((shot, runs))
             print(f"{', '.join(p.name for p in paths)}: {shot.shows}", flush=True)
@@ -288,24 +290,32 @@ def make_screenshots(server: Server) -> tuple[Made, list[str]]:
 
 def main() -> None:
     started = time.monotonic()
-    OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="asyncviews-screenshots-") as data_dir:
+    with tempfile.TemporaryDirectory(prefix="asyncviews-screenshots-") as temp:
+        data_dir, shots_dir = Path(temp) / "data", Path(temp) / "screenshots"
+        shots_dir.mkdir()
         # Console.problems reads the Chart.js pin from the settings, which keep a data directory.
         os.environ["DJANGO_SETTINGS_MODULE"] = "asyncviews.settings"
-        os.environ["ASYNCVIEWS_DATA_DIR"] = data_dir
-        server = start_server(Path(data_dir))
+        os.environ["ASYNCVIEWS_DATA_DIR"] = str(data_dir)
+        server = start_server(data_dir)
         try:
-            made, problems = make_screenshots(server)
+            made, problems = make_screenshots(server, shots_dir)
         finally:
             server.stop()
+        print()
+        print(printed_table(made))
+        if problems:
+            # Pictures of a page that threw errors document a bug: keep the last good ones.
+            raise SystemExit(
+                f"the page logged problems, {OUT.relative_to(ROOT)}/ is left as it was:\n"
+                + "\n".join(problems)
+            )
+        # Only a complete, clean set replaces the last one.
+        OUT.mkdir(parents=True, exist_ok=True)
+        for png in sorted(shots_dir.iterdir()):
+            shutil.move(png, OUT / png.name)
     write_index(made)
-    print()
-    print(printed_table(made))
     print(f"\n{len(made) * len(THEMES)} screenshots in {OUT.relative_to(ROOT)}/,", end=" ")
     print(f"{time.monotonic() - started:.0f} s")
-    if problems:
-        # The pictures may show a broken page: look at them before using them.
-        raise SystemExit("the page logged problems:\n" + "\n".join(problems))
 
 
 if __name__ == "__main__":
