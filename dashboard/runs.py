@@ -18,7 +18,7 @@ import math
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 1.0
 DRAIN_S = 1.0
+# The load generator starts this long after it is spawned: time enough for Python and aiohttp
+# to load, so that it fires at the instant the server has noted as the run's start.
+START_DELAY_S = 0.5
 # How long past the run time limit a load generator may take to report and exit.
 OVERRUN_S = 4.0
 # Lines from the load generator can hold a thousand results.
@@ -45,13 +48,14 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
 
 
 class ActiveRun:
-    def __init__(self, run: Run, broadcaster: Broadcaster) -> None:
+    def __init__(self, run: Run, start_at: float) -> None:
         self.run = run
-        self.broadcaster = broadcaster
-        self.started = time.monotonic()
+        # On the system-wide monotonic clock, the load generator's and the server's alike.
+        self.started = start_at
         self.ended: float | None = None
         self.in_flight = 0
-        self.durations: list[float] = []  # completed since the last frame
+        # [end_s, duration_s, http_status] of the requests completed since the last frame.
+        self.durations: list[list[float]] = []
         self.error_kinds: Counter[str] = Counter()
         self.peaks = {"in_flight": 0, "in_view": 0, "threads": 0, "loop_lag_ms": 0.0}
         self.task: asyncio.Task[None] | None = None
@@ -78,7 +82,7 @@ class ActiveRun:
         for start, end, status, kind in line.get("done", []):
             self.run.timings.append([start, end, status])
             self.run.done += 1
-            self.durations.append(round(end - start, 6))
+            self.durations.append([end, round(end - start, 6), status])
             if kind is not None:
                 self.error_kinds[kind] += 1
         finished = len(line.get("done", []))
@@ -107,21 +111,23 @@ class ActiveRun:
 
 
 class AtCapacity(Exception):
-    """A launch that would put more than MAX_IN_FLIGHT requests in flight at once."""
+    """A launch that must wait: too many requests in flight, or its scenario is busy."""
 
-    def __init__(self, message: str, retry_after_s: int) -> None:
+    def __init__(self, message: str, retry_after_s: int, field: str) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+        self.field = field
 
 
 class RunManager:
     def __init__(self, broadcaster: Broadcaster) -> None:
         self.broadcaster = broadcaster
         self.active: dict[int, ActiveRun] = {}
-        # Requests of launches admitted but whose runs are not started yet.
+        # Requests and scenarios of launches admitted but whose runs are not started yet.
         self.reserved = 0
+        self.reserved_scenarios: set[str] = set()
         # Durations of runs that ended since the last frame, still to be sent with it.
-        self.ended_durations: dict[str, list[float]] = {}
+        self.ended_durations: dict[str, list[list[float]]] = {}
 
     async def recover(self) -> None:
         """Runs left `running` by a server that died cannot finish any more."""
@@ -135,21 +141,38 @@ class RunManager:
         """Requests sent or about to be sent by the runs in progress, not answered yet."""
         return self.reserved + sum(a.run.n - a.run.done for a in self.active.values())
 
+    def _retry_after_s(self, runs: Iterable[ActiveRun]) -> int:
+        """When the slowest of these runs will have ended at the latest."""
+        now = time.monotonic()
+        deadlines = [a.started + settings.RUN_TIME_LIMIT_S + OVERRUN_S for a in runs]
+        return max(1, math.ceil(max(deadlines, default=now) - now))
+
     @contextlib.contextmanager
-    def admitting(self, n: int) -> Iterator[None]:
-        """Hold room for n more requests while their runs are created and started.
+    def admitting(self, scenarios: Collection[str], n: int) -> Iterator[None]:
+        """Hold room for n more requests of these scenarios while their runs start.
 
         Checked and reserved without awaiting anything, so two launches that arrive together
-        cannot both take the last room; the room passes to the runs as they start.
+        cannot both take the last room; the room passes to the runs as they start. One
+        scenario runs once at a time: its in-flight and in-view counts are per scenario, so
+        two runs of it would count each other's requests.
         """
+        busy = [a for a in self.active.values() if a.run.scenario in scenarios]
+        if busy or self.reserved_scenarios & set(scenarios):
+            going = ", ".join(
+                f"run {a.run.pk} of {a.run.scenario} ({a.run.done} of {a.run.n} done)" for a in busy
+            )
+            retry_after_s = self._retry_after_s(busy)
+            raise AtCapacity(
+                f"scenario is busy: {going or 'a run of it is starting'}; one run of a "
+                f"scenario at a time keeps its counts its own; retry when it ends, within "
+                f"{retry_after_s} s",
+                retry_after_s,
+                "scenario",
+            )
         limit: int = settings.MAX_IN_FLIGHT
         open_now = self.open_requests()
         if open_now + n > limit:
-            now = time.monotonic()
-            deadlines = [
-                a.started + settings.RUN_TIME_LIMIT_S + OVERRUN_S for a in self.active.values()
-            ]
-            retry_after_s = max(1, math.ceil(max(deadlines, default=now) - now))
+            retry_after_s = self._retry_after_s(self.active.values())
             going = ", ".join(
                 f"run {a.run.pk} ({a.run.scenario}, {a.run.n - a.run.done} of {a.run.n} open)"
                 for a in self.active.values()
@@ -159,18 +182,33 @@ class RunManager:
                 f"{limit}: {going or 'other runs are starting'}; retry when they end, "
                 f"within {retry_after_s} s",
                 retry_after_s,
+                "n",
             )
         self.reserved += n
+        self.reserved_scenarios |= set(scenarios)
         try:
             yield
         finally:
             self.reserved -= n
+            self.reserved_scenarios -= set(scenarios)
 
-    async def start(self, run: Run, url: str) -> None:
-        active = ActiveRun(run, self.broadcaster)
+    def start(self, run: Run, url: str, start_at: float | None = None) -> None:
+        """Start the run's load generator, firing at start_at (by default, as soon as it can).
+
+        The two runs of a race are given the same start_at.
+        """
+        if start_at is None:
+            start_at = time.monotonic() + START_DELAY_S
+        active = ActiveRun(run, start_at)
         self.active[run.pk] = active
-        active.task = asyncio.create_task(self._follow(active, url), name=f"run {run.pk}")
+        active.task = asyncio.create_task(self._follow(active, url, start_at), name=f"run {run.pk}")
+        active.task.add_done_callback(self._log_failure)
         self._announce(active)
+
+    @staticmethod
+    def _log_failure(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            logger.error("%s: following it failed", task.get_name(), exc_info=error)
 
     def get(self, run_id: int) -> Run | None:
         active = self.active.get(run_id)
@@ -196,7 +234,7 @@ class RunManager:
     def active_summaries(self) -> list[str]:
         return [json.dumps(active.summary()) for active in self.active.values()]
 
-    def take_durations(self) -> dict[str, list[float]]:
+    def take_durations(self) -> dict[str, list[list[float]]]:
         taken, self.ended_durations = self.ended_durations, {}
         for run_id, active in self.active.items():
             if active.durations:
@@ -227,7 +265,7 @@ class RunManager:
     def _announce(self, active: ActiveRun) -> None:
         self.broadcaster.publish_run(json.dumps(active.summary()))
 
-    async def _follow(self, active: ActiveRun, url: str) -> None:
+    async def _follow(self, active: ActiveRun, url: str, start_at: float) -> None:
         run = active.run
         saver = asyncio.create_task(self._save_regularly(active), name=f"run {run.pk} saver")
         process: asyncio.subprocess.Process | None = None
@@ -241,13 +279,14 @@ class RunManager:
                 url,
                 str(run.n),
                 str(settings.RUN_TIME_LIMIT_S),
+                repr(start_at),
                 stdout=asyncio.subprocess.PIPE,
                 limit=LINE_LIMIT,
             )
             assert process.stdout is not None
             # The load generator cancels its own requests at the run time limit; one that
             # is frozen or stuck would otherwise hold its requests' room for ever.
-            async with asyncio.timeout(settings.RUN_TIME_LIMIT_S + OVERRUN_S):
+            async with asyncio.timeout(START_DELAY_S + settings.RUN_TIME_LIMIT_S + OVERRUN_S):
                 wall_s = await self._read(active, process.stdout)
                 returncode = await process.wait()
             if returncode == 0 and run.done == run.n and wall_s is not None:
@@ -265,7 +304,8 @@ class RunManager:
             if process is not None and process.stdout is not None:
                 process.kill()
                 # What the load generator wrote before it was stopped is still in the pipe.
-                await asyncio.wait_for(self._read(active, process.stdout), DRAIN_S)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._read(active, process.stdout), DRAIN_S)
             logger.warning("run %s interrupted with %d results", run.pk, run.done)
             raise
         except TimeoutError:
@@ -286,11 +326,15 @@ class RunManager:
             saver.cancel()
             await asyncio.gather(saver, return_exceptions=True)
             active.conclude(status, wall_s)
-            await run.asave()
-            del self.active[run.pk]
-            if active.durations:
-                self.ended_durations[str(run.pk)] = active.durations
-            self._announce(active)
+            try:
+                await run.asave()
+            except Exception:
+                logger.exception("run %s: saving its results failed", run.pk)
+            finally:
+                del self.active[run.pk]
+                if active.durations:
+                    self.ended_durations[str(run.pk)] = active.durations
+                self._announce(active)
 
     async def _read(self, active: ActiveRun, stdout: asyncio.StreamReader) -> float | None:
         """Take the load generator's lines until it closes them; its wall_s, if it got there."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -26,7 +27,7 @@ from dashboard import presenter
 from dashboard.instrument import runs
 from dashboard.launch import InvalidLaunch, Launch, parse_body, parse_launch, parse_race
 from dashboard.models import Run
-from dashboard.runs import AtCapacity
+from dashboard.runs import START_DELAY_S, AtCapacity
 
 N_PRESETS = [1, 10, 50, 100, 500, 1000]
 RECENT_RUNS = 50
@@ -119,7 +120,7 @@ def _launch_refusal(request: HttpRequest) -> HttpResponseBase | None:
 
 def _at_capacity(busy: AtCapacity) -> JsonResponse:
     return JsonResponse(
-        {"error": str(busy), "field": "n", "retry_after_s": busy.retry_after_s},
+        {"error": str(busy), "field": busy.field, "retry_after_s": busy.retry_after_s},
         status=HTTPStatus.CONFLICT,
         headers={"Retry-After": str(busy.retry_after_s)},
     )
@@ -134,14 +135,16 @@ async def _create(launch: Launch) -> Run:
     return await Run.objects.acreate(scenario=launch.scenario, n=launch.n, delay=launch.delay)
 
 
-async def _start(run: Run) -> None:
-    await runs.start(run, f"{settings.SELF_URL}/scenarios/{run.scenario}/?delay={run.delay:g}")
+def _start(run: Run, start_at: float | None = None) -> None:
+    url = f"{settings.SELF_URL}/scenarios/{run.scenario}/?delay={run.delay:g}"
+    runs.start(run, url, start_at)
 
 
 def _created(request: HttpRequest, started: list[Run]) -> HttpResponseBase:
     if getattr(request, "htmx", False):
-        cards = [{"run": run.as_dict(), "scenario": SCENARIOS[run.scenario]} for run in started]
-        context: dict[str, Any] = {**cards[0], "cards": cards}
+        # The card shows the first run; in a race, the page draws the rival beside it.
+        first = started[0]
+        context: dict[str, Any] = {"run": first.as_dict(), "scenario": SCENARIOS[first.scenario]}
         return render(request, "dashboard/index.html#run-card", context, status=HTTPStatus.CREATED)
     if len(started) == 1:
         return JsonResponse(started[0].as_dict(), status=HTTPStatus.CREATED)
@@ -165,9 +168,9 @@ async def runs_view(request: HttpRequest) -> HttpResponseBase:
     except InvalidLaunch as invalid:
         return _error(invalid.field, str(invalid))
     try:
-        with runs.admitting(launch.n):
+        with runs.admitting([launch.scenario], launch.n):
             run = await _create(launch)
-            await _start(run)
+            _start(run)
     except AtCapacity as busy:
         return _at_capacity(busy)
     return _created(request, [run])
@@ -184,14 +187,15 @@ async def races_view(request: HttpRequest) -> HttpResponseBase:
     except InvalidLaunch as invalid:
         return _error(invalid.field, str(invalid))
     try:
-        with runs.admitting(launch.n + versus.n):
-            # Both rows exist before either load generator starts, so the two start together.
+        with runs.admitting([launch.scenario, versus.scenario], launch.n + versus.n):
             first, second = await _create(launch), await _create(versus)
             first.rival, second.rival = second, first
             await first.asave(update_fields=["rival"])
             await second.asave(update_fields=["rival"])
-            await _start(first)
-            await _start(second)
+            # Both load generators fire at the same instant, whatever their start-up takes.
+            start_at = time.monotonic() + START_DELAY_S
+            _start(first, start_at)
+            _start(second, start_at)
     except AtCapacity as busy:
         return _at_capacity(busy)
     return _created(request, [first, second])

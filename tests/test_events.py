@@ -51,9 +51,12 @@ def test_frames_and_run_events_follow_a_run(server: Server) -> None:
     assert runs[-1]["wall_s"] == fired["wall_s"]
     assert max(f["in_flight"]["async-sleep"] for f in frames) >= 50
     assert max(f["in_view"]["async-sleep"] for f in frames) >= 50
-    durations = [d for f in frames for d in f["durations"].get(str(fired["id"]), [])]
-    assert len(durations) == 100
-    assert all(0.9 < d < 3 for d in durations)
+    answers = [a for f in frames for a in f["durations"].get(str(fired["id"]), [])]
+    assert len(answers) == 100
+    # Each answer as [end_s, duration_s, http_status], on the run's own clock.
+    expected = [[end, round(end - start, 6), status] for start, end, status in fired["timings"]]
+    assert sorted(answers) == sorted(expected)
+    assert all(0.9 < duration < 3 and status == 200 for _, duration, status in answers)
 
 
 def test_a_browser_that_connects_mid_run_gets_history_and_the_run(server: Server) -> None:

@@ -39,8 +39,8 @@ def _post(server: Server, path: str, body: dict[str, object]) -> httpx.Response:
 def test_launches_past_max_in_flight_are_409s_saying_what_runs(limited: Server) -> None:
     first = launch(limited.url, "async-sleep", 20, 5)
 
-    too_many = _post(limited, "/runs/", {"scenario": "async-sleep", "n": 11, "delay": 0})
-    race = _post(limited, "/races/", {"scenario": "async-sleep", "versus": "sync-sleep", "n": 6})
+    too_many = _post(limited, "/runs/", {"scenario": "async-blocking", "n": 11, "delay": 0})
+    race = _post(limited, "/races/", {"scenario": "async-blocking", "versus": "sync-sleep", "n": 6})
     fits = _post(limited, "/runs/", {"scenario": "sync-sleep", "n": 10, "delay": 0})
     ended = finish(limited.url, first["id"])
     after = _post(limited, "/runs/", {"scenario": "async-sleep", "n": 20, "delay": 0})
@@ -57,6 +57,7 @@ def test_launches_past_max_in_flight_are_409s_saying_what_runs(limited: Server) 
     assert retry_after_s == too_many.json()["retry_after_s"]
     assert 1 <= retry_after_s <= RUN_TIME_LIMIT_S + OVERRUN_S + 1
     assert race.status_code == 409
+    assert race.json()["field"] == "n"
     assert fits.status_code == 201
     assert ended["status"] == "finished"
     assert after.status_code == 201
