@@ -10,8 +10,10 @@ saves its runs, then the client closes.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import cast
 
@@ -29,11 +31,17 @@ from starlette.staticfiles import StaticFiles  # noqa: E402
 from starlette.types import ASGIApp  # noqa: E402
 
 from asyncviews import background, mock_upstream, upstream  # noqa: E402
+from asyncviews.scenarios import DEFAULT_EXECUTOR_THREADS  # noqa: E402
 from dashboard import events, guard, health, instrument  # noqa: E402
 
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    # Where sync_to_async(thread_sensitive=False) runs: sized here, so the number the
+    # sync-to-async-threads scenario states is the number it gets.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(DEFAULT_EXECUTOR_THREADS, thread_name_prefix="default-executor")
+    )
     async with upstream.client_lifespan(), instrument.lifespan():
         try:
             yield

@@ -7,6 +7,15 @@ import math
 MAX_DELAY_S = 10.0
 
 
+SHOWN_CHARS = 40
+
+
+def shown(value: object) -> str:
+    """repr(value) for an error message, cut short: a bad value may be megabytes long."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
+
+
 def parse_delay(raw: str | None, *, name: str = "delay", default: float = 1.0) -> float:
     """The delay in seconds, or ValueError with a message naming the parameter and its range."""
     if raw is None:
@@ -17,6 +26,6 @@ def parse_delay(raw: str | None, *, name: str = "delay", default: float = 1.0) -
         value = math.nan
     if not 0 <= value <= MAX_DELAY_S:
         raise ValueError(
-            f"{name} must be a number of seconds from 0 to {MAX_DELAY_S:g}, got {raw!r}"
+            f"{name} must be a number of seconds from 0 to {MAX_DELAY_S:g}, got {shown(raw)}"
         )
     return value

@@ -33,7 +33,8 @@ def three_in_a_row(n: int, delay: float) -> float:
     return views.UPSTREAM_CALLS * delay
 
 
-# asyncio's default executor, where sync_to_async(thread_sensitive=False) runs its calls.
+# asyncio's default executor, where sync_to_async(thread_sensitive=False) runs its calls:
+# the standard library's own default size, set explicitly by asgi.py's lifespan.
 DEFAULT_EXECUTOR_THREADS = min(32, (os.cpu_count() or 1) + 4)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
-from asyncviews.params import parse_delay
+from asyncviews.params import MAX_DELAY_S, parse_delay, shown
 from asyncviews.scenarios import SCENARIOS
 
 
@@ -32,7 +32,7 @@ def parse_body(content_type: str, body: bytes, form: Mapping[str, Any]) -> Mappi
         return form
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except ValueError as error:  # bad UTF-8, bad JSON, or an integer too long to read
         raise InvalidLaunch("body", f"body must be a JSON object: {error}") from None
     except RecursionError:
         raise InvalidLaunch("body", "body must be a JSON object, not nested this deep") from None
@@ -46,7 +46,7 @@ def parse_launch(data: Mapping[str, Any]) -> Launch:
     scenario = data.get("scenario")
     if not isinstance(scenario, str) or scenario not in SCENARIOS:
         allowed = ", ".join(repr(slug) for slug in SCENARIOS)
-        raise InvalidLaunch("scenario", f"scenario must be one of {allowed}; got {scenario!r}")
+        raise InvalidLaunch("scenario", f"scenario must be one of {allowed}; got {shown(scenario)}")
 
     raw_n = data.get("n")
     n_range = f"a whole number from 1 to {max_n}"
@@ -54,12 +54,12 @@ def parse_launch(data: Mapping[str, Any]) -> Launch:
         raise InvalidLaunch("n", f"n is required: {n_range}")
     if isinstance(raw_n, int) and not isinstance(raw_n, bool):
         n = raw_n
-    elif isinstance(raw_n, str) and raw_n.strip().isdecimal():
+    elif isinstance(raw_n, str) and raw_n.strip().isdecimal() and len(raw_n) <= len(str(max_n)):
         n = int(raw_n)
     else:
         n = 0
     if not 1 <= n <= max_n:
-        raise InvalidLaunch("n", f"n must be {n_range}, got {raw_n!r}")
+        raise InvalidLaunch("n", f"n must be {n_range}, got {shown(raw_n)}")
 
     raw_delay = data.get("delay")
     if raw_delay == "":
@@ -68,7 +68,8 @@ def parse_launch(data: Mapping[str, Any]) -> Launch:
         isinstance(raw_delay, bool) or not isinstance(raw_delay, str | int | float)
     ):
         raise InvalidLaunch(
-            "delay", f"delay must be a number of seconds from 0 to 10, got {raw_delay!r}"
+            "delay",
+            f"delay must be a number of seconds from 0 to {MAX_DELAY_S:g}, got {shown(raw_delay)}",
         )
     try:
         delay = parse_delay(None if raw_delay is None else str(raw_delay))
@@ -83,5 +84,5 @@ def parse_race(data: Mapping[str, Any]) -> tuple[Launch, Launch]:
     versus = data.get("versus")
     if not isinstance(versus, str) or versus not in SCENARIOS or versus == launch.scenario:
         allowed = ", ".join(repr(slug) for slug in SCENARIOS if slug != launch.scenario)
-        raise InvalidLaunch("versus", f"versus must be one of {allowed}; got {versus!r}")
+        raise InvalidLaunch("versus", f"versus must be one of {allowed}; got {shown(versus)}")
     return launch, Launch(versus, launch.n, launch.delay)

@@ -20,6 +20,8 @@ SCENARIO_VIEWS = {scenario.view: slug for slug, scenario in SCENARIOS.items()}
 
 GetResponse = Callable[[HttpRequest], Any]
 
+_logged: set[tuple[str, str]] = set()
+
 
 class InViewMiddleware:
     """Must be last in MIDDLEWARE: its process_view runs the scenario view itself, counted.
@@ -60,8 +62,14 @@ class InViewMiddleware:
         try:
             response: HttpResponseBase = await view(request, *args, **kwargs)
         except Exception as error:
-            logger.exception("scenario %s raised", slug)
             kind = type(error).__name__
+            # Counted by kind in the run: the traceback once is enough, and a thousand of
+            # them written from the event loop would add to the lag being measured.
+            if (slug, kind) not in _logged:
+                _logged.add((slug, kind))
+                logger.exception(
+                    "scenario %s raised %s (logged once; the run counts them)", slug, kind
+                )
             return JsonResponse(
                 {"error": f"{kind}: {error}", "scenario": slug},
                 status=500,

@@ -10,6 +10,8 @@ well under two seconds even mid-run.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import logging
 import os
@@ -24,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from dashboard import instrument
 from dashboard.addresses import local_url
+from dashboard.loadgen import raise_open_file_limit
 
 GRACEFUL_SHUTDOWN_S = 1
 TOKEN_BYTES = 12
@@ -41,8 +44,10 @@ def is_loopback(host: str) -> bool:
 class Server(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         # Stop the load generators at once: the runs are saved as interrupted, not left to
-        # count the errors of requests the stopping server drops.
-        instrument.runs.interrupt_all()
+        # count the errors of requests the stopping server drops. A signal handler may run
+        # in the middle of the loop's own work: the loop calls this when it is its turn.
+        with contextlib.suppress(RuntimeError):  # no loop running: no run to stop
+            asyncio.get_running_loop().call_soon_threadsafe(instrument.runs.interrupt_all)
         super().handle_exit(sig, frame)
 
 
@@ -54,6 +59,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
+        # A connection per request in flight, and a database connection per sync thread.
+        raise_open_file_limit()
         server = Server(
             uvicorn.Config(
                 "asyncviews.asgi:application",

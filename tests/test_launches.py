@@ -1,0 +1,129 @@
+"""Launching runs when the server is busy, big, or low on file descriptors."""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.runs import finish, get_run, launch
+from tests.server import Server, start_server, wait_for
+
+
+def test_a_scenario_runs_once_at_a_time(server: Server) -> None:
+    first = launch(server.url, "async-sleep", 5, 2)
+
+    second = httpx.post(
+        server.url + "/runs/", json={"scenario": "async-sleep", "n": 5, "delay": 0}, timeout=10
+    )
+    race = httpx.post(
+        server.url + "/races/",
+        json={"scenario": "sync-sleep", "versus": "async-sleep", "n": 5, "delay": 0},
+        timeout=10,
+    )
+
+    for refused in (second, race):
+        assert refused.status_code == 409
+        assert refused.json()["field"] == "scenario"
+        assert refused.json()["error"].startswith(
+            f"scenario is busy: run {first['id']} of async-sleep (0 of 5 done);"
+        )
+        assert int(refused.headers["Retry-After"]) >= 1
+    assert finish(server.url, first["id"])["status"] == "finished"
+    assert launch(server.url, "async-sleep", 5, 0)["status"] == "running"
+    wait_for(
+        lambda: not httpx.get(server.url + "/health/").json()["runs_in_progress"],
+        deadline_s=10,
+        what="the runs to end",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (b'{"scenario": "async-sleep", "n": ' + b"9" * 5000 + b"}", "body", "JSON object"),
+        (b'{"scenario": "async-sleep", "n": 1, "delay": 1' + b"0" * 400 + b"}", "delay", "..."),
+    ],
+)
+def test_huge_numbers_are_400s(server: Server, body: bytes, field: str, message: str) -> None:
+    response = httpx.post(
+        server.url + "/runs/", content=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert message in response.json()["error"]
+    assert len(response.json()["error"]) < 200
+
+
+def test_a_huge_n_in_a_form_is_a_400(server: Server) -> None:
+    with httpx.Client(base_url=server.url) as browser:
+        browser.get("/")
+        response = browser.post(
+            "/runs/",
+            data={"scenario": "async-sleep", "n": "1" * 5000},
+            headers={"X-CSRFToken": browser.cookies["csrftoken"]},
+        )
+
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        "n must be a whole number from 1 to 1000, got '111111111111111111111111111111111111..."
+    )
+
+
+def test_the_two_runs_of_a_race_fire_at_the_same_instant(server: Server) -> None:
+    response = httpx.post(
+        server.url + "/races/",
+        json={"scenario": "async-sleep", "versus": "sync-sleep", "n": 20, "delay": 0.5},
+        timeout=10,
+    )
+    runs = [finish(server.url, run["id"]) for run in response.json()["runs"]]
+
+    # Timings count from the instant both load generators were told to fire.
+    first_starts = [min(start for start, _, _ in run["timings"]) for run in runs]
+    assert all(0 <= start < 0.3 for start in first_starts)
+    assert abs(first_starts[0] - first_starts[1]) < 0.1
+
+
+def test_slow_orm_queries_do_not_hold_up_launches(server: Server) -> None:
+    slow = launch(server.url, "orm-sync", 3, 3)
+    wait_for(
+        lambda: get_run(server.url, slow["id"])["peaks"]["in_flight"] == 3,
+        deadline_s=10,
+        what="the slow queries to be under way",
+    )
+
+    started = time.monotonic()
+    quick = launch(server.url, "async-sleep", 1, 0)
+    launch_s = time.monotonic() - started
+
+    assert launch_s < 1.5
+    assert finish(server.url, quick["id"])["status"] == "finished"
+    assert finish(server.url, slow["id"])["errors"] == 0
+
+
+@pytest.fixture
+def few_open_files() -> Iterator[None]:
+    """Processes started meanwhile get a soft limit of 1024 descriptors, a common default."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, soft), hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_thousand_calls_fit_under_a_1024_descriptor_limit(
+    tmp_path: Path, few_open_files: None
+) -> None:
+    server = start_server(tmp_path)
+    try:
+        run = finish(server.url, launch(server.url, "async-sleep", 1000, 1)["id"])
+    finally:
+        server.stop()
+
+    assert run["status"] == "finished"
+    assert run["errors"] == 0
+    assert run["peaks"]["in_view"] >= 900
