@@ -2,7 +2,7 @@
  * from its pinned CDN URL, checked by its integrity hash, or else from the site's own copy.
  * Animations are off and datasets are replaced in place: a redraw is one synchronous draw.
  */
-import { cssVar, download, seconds, shortNumber } from "./format.js";
+import { cssVar, download, hslToHex, seconds, shortNumber } from "./format.js";
 
 const CDN_TIMEOUT_MS = 3000; // a Wi-Fi that swallows packets must not keep the charts away
 
@@ -30,7 +30,7 @@ const backgroundPlugin = {
   beforeDraw(chart) {
     const { ctx, width, height } = chart;
     ctx.save();
-    ctx.fillStyle = cssVar("--panel");
+    ctx.fillStyle = palette.panel;
     ctx.fillRect(0, 0, width, height);
     ctx.restore();
   },
@@ -51,10 +51,10 @@ const gapPlugin = {
     for (const { from, to } of gaps) {
       const left = scales.x.getPixelForValue(from);
       const right = scales.x.getPixelForValue(to);
-      ctx.fillStyle = `${cssVar("--alarm")}2e`;
+      ctx.fillStyle = `${palette.alarm}2e`;
       ctx.fillRect(left, chartArea.top, right - left, chartArea.height);
       if (right - left > 70) {
-        ctx.fillStyle = cssVar("--alarm");
+        ctx.fillStyle = palette.alarm;
         ctx.fillText(`no frames ${(to - from).toFixed(1)} s`, left + 4, chartArea.top + 14);
       }
     }
@@ -98,9 +98,20 @@ function axis(title, extra = {}) {
   };
 }
 
-/** Both charts, coloured from the current theme's CSS variables. */
+// The theme's colours, read once per theme: reading CSS on every draw costs a style recalculation.
+const PALETTE = ["panel", "fg", "muted", "grid", "accent", "alarm", "ok", "warn", "sync"];
+let palette = {};
+
+// One colour per scenario, spread around the hue circle by the golden angle so that
+// scenarios next to each other in the registry, the usual rivals, never look alike.
+function scenarioColor(index, dark) {
+  return hslToHex((index * 137.508) % 360, 75, dark ? 66 : 40);
+}
+
+/** Both charts, coloured from the current theme. */
 export function createCharts(scenarios) {
   const { Chart } = window;
+  palette = Object.fromEntries(PALETTE.map((name) => [name, cssVar(`--${name}`)]));
   // Charts follow the page's type size, which grows on big screens (site.css).
   const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
   Chart.defaults.font.size = Math.round(rem * 0.87);
@@ -156,15 +167,16 @@ export function createCharts(scenarios) {
       },
     },
   });
-  const colors = new Map(scenarios.map((s) => [s.slug, cssVar(s.color)]));
-  return { live, durations, colors, pairs: new Map(), background: null };
+  const dark = document.documentElement.dataset.theme === "dark";
+  const colors = new Map(scenarios.map((s, i) => [s.slug, scenarioColor(i, dark)]));
+  return { live, durations, colors, palette, pairs: new Map(), background: null };
 }
 
 // Two datasets per scenario; the in-flight line fills down to the in-view line: the queue.
 function pairFor(charts, slug) {
   let pair = charts.pairs.get(slug);
   if (!pair) {
-    const color = charts.colors.get(slug) ?? cssVar("--muted");
+    const color = charts.colors.get(slug) ?? charts.palette.muted;
     pair = [
       {
         label: `${slug} in flight (requests)`,
@@ -195,8 +207,8 @@ export function drawLive(charts, { frames, slugs, from, to, ref, replay, gapS, m
   if (frames.some((f) => f.background)) {
     charts.background ??= {
       label: "background tasks (tasks)",
-      borderColor: cssVar("--muted"),
-      backgroundColor: cssVar("--muted"),
+      borderColor: charts.palette.muted,
+      backgroundColor: charts.palette.muted,
       borderDash: [2, 3],
       fill: false,
     };
@@ -214,7 +226,7 @@ export function drawLive(charts, { frames, slugs, from, to, ref, replay, gapS, m
   charts.live.$markers = markers.map(({ t, label, slug }) => ({
     x: t - ref,
     label,
-    color: charts.colors.get(slug) ?? cssVar("--muted"),
+    color: charts.colors.get(slug) ?? charts.palette.muted,
   }));
   charts.live.options.scales.y.title.text = "requests (max per 100 ms)";
   const x = charts.live.options.scales.x;
@@ -250,8 +262,8 @@ const failed = (status) => status === 0 || status >= 400;
 export function drawDurations(charts, points, marks, { slug = null, rival = null } = {}) {
   const xMax = Math.max(1, ...points.map((p) => p[0]), ...(rival?.points ?? []).map((p) => p[0]));
   const point = ([x, y]) => ({ x, y });
-  const accent = rival ? charts.colors.get(slug) : cssVar("--accent");
-  const alarm = cssVar("--alarm");
+  const accent = rival ? charts.colors.get(slug) : charts.palette.accent;
+  const alarm = charts.palette.alarm;
   const rivalColor = rival && charts.colors.get(rival.slug);
   const rivalPoints = rival
     ? [
@@ -267,10 +279,10 @@ export function drawDurations(charts, points, marks, { slug = null, rival = null
       ]
     : [];
   const lines = [
-    ["p50", "--ok", []],
-    ["p95", "--warn", [8, 4]],
-    ["p99", "--sync", [3, 3]],
-    ["max", "--alarm", [12, 3, 3, 3]],
+    ["p50", "ok", []],
+    ["p95", "warn", [8, 4]],
+    ["p99", "sync", [3, 3]],
+    ["max", "alarm", [12, 3, 3, 3]],
   ];
   charts.durations.data.datasets = [
     {
@@ -304,8 +316,8 @@ export function drawDurations(charts, points, marks, { slug = null, rival = null
         pointRadius: 0,
         borderWidth: 1.5,
         borderDash: dash,
-        borderColor: cssVar(color),
-        backgroundColor: cssVar(color),
+        borderColor: charts.palette[color],
+        backgroundColor: charts.palette[color],
         order: 1, // under the points
       })),
   ];

@@ -30,12 +30,11 @@ const SILENT_MS = 400; // frames are due every 100 ms: a longer silence means a 
 const RECONNECT_MS = 2000;
 const DIGITS_WITHIN_MS = 700;
 
-const scenarios = [...form.querySelectorAll('input[name="scenario"]')].map((input, i) => ({
+const scenarios = [...form.querySelectorAll('input[name="scenario"]')].map((input) => ({
   slug: input.value,
   label: input.dataset.label,
   kind: input.dataset.kind,
   input,
-  color: `--scenario-${(i % 6) + 1}`,
 }));
 const bySlug = new Map(scenarios.map((s) => [s.slug, s]));
 
@@ -144,9 +143,7 @@ function nearestRank(sorted, q) {
 
 function showDurations() {
   const run = state.runs.get(state.current);
-  const points = state.timings
-    ? state.timings.map(([start, end, status]) => [end, end - start, status])
-    : state.liveDurations;
+  const points = runPoints({ timings: state.timings, live: state.liveDurations });
   let marks;
   if (state.timings && run && run.status !== "running") {
     marks = { p50: run.p50_s, p95: run.p95_s, p99: run.p99_s, max: run.max_s };
@@ -188,9 +185,10 @@ function showLag() {
 
 /* What the stream says */
 
-function remember(run) {
+// Frames update a running run ten times a second: the run list is redrawn on run events only.
+function remember(run, { fromFrame = false } = {}) {
   state.runs.set(run.id, { ...state.runs.get(run.id), ...run });
-  dirty.history = true;
+  if (!fromFrame) dirty.history = true;
   if (run.id === state.current || run.id === state.rival?.id) dirty.card = true;
 }
 
@@ -201,7 +199,7 @@ function follow(id) {
   const rivalId = state.runs.get(id)?.rival;
   state.rival = rivalId == null ? null : { id: rivalId, live: [], timings: null };
   const rival = state.runs.get(rivalId);
-  if (rival && rival.status !== "running") loadRivalTimings(rivalId);
+  if (rival && rival.status !== "running") loadTimings(rivalId);
   showLiveHelp();
   collectLiveDurations();
   dirty.card = dirty.durations = dirty.history = true;
@@ -218,12 +216,9 @@ function collectFrameDurations(frame) {
   if (state.rival) framePoints(frame, state.rival.id, state.rival.live);
 }
 
+// A frame's answers of one run: [end_s, duration_s, http_status], on the run's own clock.
 function framePoints(frame, id, into) {
-  const durations = frame.durations[String(id)];
-  if (!durations) return;
-  const progress = frame.runs.find((r) => r.id === id);
-  const x = progress ? progress.elapsed_s : frame.t - (state.runStartT.get(id) ?? frame.t);
-  for (const d of durations) into.push([x, d, 200]);
+  into.push(...(frame.durations[String(id)] ?? []));
 }
 
 function learnStarts(frame) {
@@ -247,7 +242,9 @@ function onFrame(frame) {
   const receivedAt = performance.now();
   for (const { id, done, errors, elapsed_s } of frame.runs) {
     const run = state.runs.get(id);
-    if (run?.status === "running") remember({ ...run, done, errors, elapsed_s, receivedAt });
+    if (run?.status === "running") {
+      remember({ ...run, done, errors, elapsed_s, receivedAt }, { fromFrame: true });
+    }
   }
   if (!state.timings && frame.durations[String(state.current)]) {
     framePoints(frame, state.current, state.liveDurations);
@@ -270,7 +267,7 @@ function onRun(run) {
     loadTimings(run.id);
   }
   if (run.id === state.rival?.id && run.status !== "running" && known?.status === "running") {
-    loadRivalTimings(run.id);
+    loadTimings(run.id);
   }
   scheduleRedraw();
 }
@@ -352,29 +349,14 @@ async function loadTimings(id) {
   try {
     const { timings, ...run } = await getJson(`${RUNS_URL}${id}/`);
     remember(run);
-    if (id === state.current) {
-      state.timings = timings;
-      dirty.durations = dirty.card = true;
-      scheduleRedraw();
-    }
+    if (id === state.current) state.timings = timings;
+    if (id === state.rival?.id) state.rival.timings = timings;
+    dirty.durations = dirty.card = true;
+    scheduleRedraw();
     return run;
   } catch (error) {
     reportFailure(error);
     return null;
-  }
-}
-
-async function loadRivalTimings(id) {
-  try {
-    const { timings, ...run } = await getJson(`${RUNS_URL}${id}/`);
-    remember(run);
-    if (id === state.rival?.id) {
-      state.rival.timings = timings;
-      dirty.durations = dirty.card = true;
-      scheduleRedraw();
-    }
-  } catch (error) {
-    reportFailure(error);
   }
 }
 

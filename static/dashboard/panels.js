@@ -68,13 +68,14 @@ export function drawCard(run, scenario, rival = null) {
   set("done", `${run.done} of ${run.n} done`);
   const running = run.status === "running";
   const elapsed = running ? run.elapsed_s : run.wall_s;
-  set("wall", running ? `${seconds(run.elapsed_s ?? 0)} elapsed` : seconds(run.wall_s));
+  // The load generator fires half a second after the launch: no negative time shown.
+  set("wall", running ? `${seconds(Math.max(0, run.elapsed_s ?? 0))} elapsed` : seconds(run.wall_s));
   set("ideal", seconds(run.ideal_wall_s));
   const ratio = !running && run.wall_s != null && run.ideal_wall_s > 0 ? run.wall_s / run.ideal_wall_s : null;
   set("ratio", ratio == null ? "" : `× ${ratio.toFixed(2)}`);
   set("race", raceResult(run, rival));
   field("race").title = field("race").textContent;
-  set("rps", elapsed ? (run.done / elapsed).toFixed(1) : "–");
+  set("rps", elapsed > 0 ? (run.done / elapsed).toFixed(1) : "–");
   set("errors", run.errors);
   set("p50", seconds(run.p50_s));
   set("p95", seconds(run.p95_s));
