@@ -167,6 +167,7 @@ SCENARIOS: dict[str, Scenario] = {
             "An async view calling Book.objects.count() directly. Django refuses to run a "
             "blocking query on the event loop and raises SynchronousOnlyOperation: every "
             "call fails, and the errors are counted by kind.",
+            at_once,
         ),
         Scenario(
             "fire-and-forget",

@@ -81,8 +81,9 @@ const markerPlugin = {
       ctx.moveTo(px, chartArea.top);
       ctx.lineTo(px, chartArea.bottom);
       ctx.stroke();
-      // Staggered, so the labels of two runs that start together stay readable.
-      ctx.fillText(label, px + 3, chartArea.top + 12 + (i % 2) * 13);
+      // At the bottom, clear of the gap labels at the top; staggered, so the labels of two
+      // runs that start together stay readable.
+      ctx.fillText(label, px + 3, chartArea.bottom - 4 - (i % 2) * 13);
     });
     ctx.restore();
   },
