@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from asyncviews.params import MAX_DELAY_S
+from asyncviews.params import MAX_DELAY_S, shown
 from asyncviews.scenarios import SCENARIOS
 from dashboard import presenter
 from dashboard.instrument import runs
@@ -204,10 +204,14 @@ async def races_view(request: HttpRequest) -> HttpResponseBase:
 @csrf_exempt  # GET only: a POST gets the 405 naming GET, not a 403 about a token
 @require_GET
 async def run_view(request: HttpRequest, run_id: int) -> JsonResponse:
+    """The run; `?timings=no` leaves out the per-request timings, for polling a big run."""
+    timings = request.GET.get("timings", "yes")
+    if timings not in {"yes", "no"}:
+        return _error("timings", f"timings must be 'yes' or 'no', got {shown(timings)}")
     run = runs.get(run_id)
     if run is None:
         try:
             run = await Run.objects.aget(pk=run_id)
         except Run.DoesNotExist:
             return _error("id", f"no run with id {run_id}", HTTPStatus.NOT_FOUND)
-    return JsonResponse(run.as_dict())
+    return JsonResponse(run.as_dict(with_timings=timings == "yes"))

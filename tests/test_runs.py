@@ -192,3 +192,14 @@ def test_a_run_left_running_by_a_crash_is_interrupted_at_start(tmp_path: Path) -
     crashed, kept = _after_restart(tmp_path, run["id"], before["id"])
     assert (crashed["status"], crashed["done"]) == ("interrupted", 0)
     assert kept == before
+
+
+def test_a_run_without_its_timings_for_polling(server: Server) -> None:
+    run = launch_and_finish(server.url, "async-sleep", 5, 0)
+
+    light = httpx.get(f"{server.url}/runs/{run['id']}/", params={"timings": "no"}).json()
+    bad = httpx.get(f"{server.url}/runs/{run['id']}/", params={"timings": "maybe"})
+
+    assert light == {key: value for key, value in run.items() if key != "timings"}
+    assert bad.status_code == 400
+    assert bad.json() == {"error": "timings must be 'yes' or 'no', got 'maybe'", "field": "timings"}

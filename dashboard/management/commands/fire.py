@@ -113,16 +113,22 @@ def follow(client: httpx.Client, url: str, run: dict[str, Any]) -> dict[str, Any
             if elapsed_s > deadline_s:
                 raise CommandError(f"run {run['id']} still running after {deadline_s:g} s")
             time.sleep(POLL_S)
-            try:
-                run = client.get(path).raise_for_status().json()
-            except httpx.HTTPError as error:
-                raise CommandError(f"lost run {run['id']} at {url}: {error}") from None
+            # Without its timings: polling must cost the server being measured next to nothing.
+            run = get_run(client, url, path, {"timings": "no"})
     except KeyboardInterrupt:
         raise CommandError(f"stopped watching; run {run['id']} goes on at {url}{path}") from None
     finally:
         if live:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
+    return get_run(client, url, path, {})
+
+
+def get_run(client: httpx.Client, url: str, path: str, params: dict[str, str]) -> dict[str, Any]:
+    try:
+        run: dict[str, Any] = client.get(path, params=params).raise_for_status().json()
+    except httpx.HTTPError as error:
+        raise CommandError(f"lost {path} at {url}: {error}") from None
     return run
 
 
