@@ -39,3 +39,13 @@ def finish(url: str, run_id: int, *, deadline_s: float = 30) -> dict[str, Any]:
 
 def launch_and_finish(url: str, scenario: str, n: int, delay: float = 1.0) -> dict[str, Any]:
     return finish(url, launch(url, scenario, n, delay)["id"])
+
+
+def wait_all_in_flight(url: str, run: dict[str, Any]) -> None:
+    """Wait until all the run's calls are in flight at once."""
+    n = run["n"]
+    wait_for(
+        lambda: get_run(url, run["id"])["peaks"]["in_flight"] == n,
+        deadline_s=10,
+        what=f"all {n} calls of run {run['id']} in flight",
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.runs import finish, get_run, launch
+from tests.runs import finish, launch, wait_all_in_flight
 from tests.server import Server, start_server, wait_for
 
 
@@ -91,11 +91,7 @@ def test_the_two_runs_of_a_race_fire_at_the_same_instant(server: Server) -> None
 
 def test_slow_orm_queries_do_not_hold_up_launches(server: Server) -> None:
     slow = launch(server.url, "orm-sync", 3, 3)
-    wait_for(
-        lambda: get_run(server.url, slow["id"])["peaks"]["in_flight"] == 3,
-        deadline_s=10,
-        what="the slow queries to be under way",
-    )
+    wait_all_in_flight(server.url, slow)
 
     started = time.monotonic()
     quick = launch(server.url, "async-sleep", 1, 0)

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.runs import finish, get_run, launch, launch_and_finish
-from tests.server import Server, start_server, wait_for
+from tests.runs import finish, get_run, launch, launch_and_finish, wait_all_in_flight
+from tests.server import Server, start_server
 
 
 def test_async_sleep_200_overlap_on_the_loop(server: Server) -> None:
@@ -61,11 +61,7 @@ def test_a_run_is_listed_newest_first_without_timings(server: Server) -> None:
 def test_a_running_run_answers_live(server: Server) -> None:
     run = launch(server.url, "async-sleep", 30, 2.0)
 
-    wait_for(
-        lambda: get_run(server.url, run["id"])["peaks"]["in_flight"] == 30,
-        deadline_s=10,
-        what="all 30 calls in flight",
-    )
+    wait_all_in_flight(server.url, run)
     live = get_run(server.url, run["id"])
     ended = finish(server.url, run["id"])
 
@@ -159,11 +155,7 @@ def _stopped_mid_run(
     server = start_server(tmp_path)
     before = launch_and_finish(server.url, "async-sleep", 10, 0)
     run = launch(server.url, "sync-sleep", 20, 5)
-    wait_for(
-        lambda: get_run(server.url, run["id"])["peaks"]["in_flight"] == 20,
-        deadline_s=10,
-        what="all 20 calls in flight",
-    )
+    wait_all_in_flight(server.url, run)
     return server, before, run, server.stop(sig)
 
 
