@@ -1,7 +1,8 @@
-"""An httpbin-compatible subset served by this site, so the http scenarios work offline.
+"""An httpbin-compatible subset, so the http scenarios work offline: the mock upstream.
 
-Plain Starlette endpoints, mounted at /upstream/ in asgi.py: they answer on the event loop
-without Django's per-request thread, so the upstream is never the bottleneck being shown.
+A plain Starlette application in a process of its own (`uvicorn asyncviews.mock_upstream:app`,
+which the dashboard starts): the http scenarios call it as they would call a real external
+API, and it shares neither a loop nor a GIL with the views being measured.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -38,7 +40,9 @@ async def get(request: Request) -> JSONResponse:
     return JSONResponse(_echo(request))
 
 
-routes = [
-    Route("/delay/{seconds}", delay, methods=["GET"]),
-    Route("/get", get, methods=["GET"]),
-]
+app = Starlette(
+    routes=[
+        Route("/delay/{seconds}", delay, methods=["GET"]),
+        Route("/get", get, methods=["GET"]),
+    ]
+)

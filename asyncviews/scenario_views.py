@@ -88,29 +88,28 @@ async def async_blocking(request: HttpRequest, delay: float) -> HttpResponse:
 
 @takes_delay
 def sync_http(request: HttpRequest, delay: float) -> HttpResponse:
-    response = httpx.get(
-        upstream_url(request, f"/delay/{delay:g}"), timeout=settings.UPSTREAM_TIMEOUT_S
-    )
+    response = httpx.get(upstream_url(f"/delay/{delay:g}"), timeout=settings.UPSTREAM_TIMEOUT_S)
     response.raise_for_status()
     return HttpResponse(f"upstream answered {response.status_code}")
 
 
 @takes_delay
 async def async_http(request: HttpRequest, delay: float) -> HttpResponse:
-    response = await async_client().get(upstream_url(request, f"/delay/{delay:g}"))
+    async with async_client() as client:
+        response = await client.get(upstream_url(f"/delay/{delay:g}"))
     response.raise_for_status()
     return HttpResponse(f"upstream answered {response.status_code}")
 
 
 @takes_delay
 async def async_gather(request: HttpRequest, delay: float) -> JsonResponse:
-    client = async_client()
-    responses = await asyncio.gather(
-        *(
-            client.get(upstream_url(request, f"/delay/{delay:g}?call={call}"))
-            for call in range(1, UPSTREAM_CALLS + 1)
+    async with async_client() as client:
+        responses = await asyncio.gather(
+            *(
+                client.get(upstream_url(f"/delay/{delay:g}?call={call}"))
+                for call in range(1, UPSTREAM_CALLS + 1)
+            )
         )
-    )
     return JsonResponse({"calls": [r.raise_for_status().json()["args"]["call"] for r in responses]})
 
 
@@ -118,7 +117,7 @@ async def async_gather(request: HttpRequest, delay: float) -> JsonResponse:
 def sync_sequential(request: HttpRequest, delay: float) -> JsonResponse:
     with httpx.Client(timeout=settings.UPSTREAM_TIMEOUT_S) as client:
         responses = [
-            client.get(upstream_url(request, f"/delay/{delay:g}?call={call}")).raise_for_status()
+            client.get(upstream_url(f"/delay/{delay:g}?call={call}")).raise_for_status()
             for call in range(1, UPSTREAM_CALLS + 1)
         ]
     return JsonResponse({"calls": [r.json()["args"]["call"] for r in responses]})
@@ -166,11 +165,12 @@ async def orm_mistake(request: HttpRequest, delay: float) -> JsonResponse:
 
 async def later(url: str, delay: float) -> int:
     await asyncio.sleep(delay)
-    response = await async_client().get(url)
+    async with async_client() as client:
+        response = await client.get(url)
     return response.status_code
 
 
 @takes_delay
 async def fire_and_forget(request: HttpRequest, delay: float) -> HttpResponse:
-    background.spawn(later(upstream_url(request, "/get"), delay), name="fire-and-forget")
+    background.spawn(later(upstream_url("/get"), delay), name="fire-and-forget")
     return HttpResponse("accepted: the work goes on in the background", status=202)

@@ -17,35 +17,39 @@ from inspect import iscoroutinefunction
 from asyncviews import scenario_views as views
 from asyncviews.scenario_views import View
 
+# The best wall time for n concurrent calls with this delay, on a server that takes every
+# call at once and runs them on `loops` event loops (its worker processes under ASGI; under
+# WSGI each call runs on a loop of its own). dashboard/servers/ideal.py adds the server's limits.
 
-def overlapping(n: int, delay: float) -> float:
-    """Ideal wall time when all n calls wait at the same time."""
+
+def overlapping(n: int, delay: float, loops: int) -> float:
+    """All n calls wait at the same time."""
     return delay
 
 
-def one_at_a_time(n: int, delay: float) -> float:
-    """Ideal wall time when the calls cannot overlap."""
-    return n * delay
+def one_at_a_time(n: int, delay: float, loops: int) -> float:
+    """The calls block their event loop: one at a time on each loop."""
+    return math.ceil(n / loops) * delay
 
 
-def three_in_a_row(n: int, delay: float) -> float:
-    """Ideal wall time when each call makes three upstream calls one after another."""
+def three_in_a_row(n: int, delay: float, loops: int) -> float:
+    """Each call makes three upstream calls one after another."""
     return views.UPSTREAM_CALLS * delay
 
 
-# asyncio's default executor, where sync_to_async(thread_sensitive=False) runs its calls:
-# the standard library's own default size, set explicitly by asgi.py's lifespan.
+# asyncio's default executor, where sync_to_async(thread_sensitive=False) runs its calls: the
+# standard library's own default size, per event loop.
 DEFAULT_EXECUTOR_THREADS = min(32, (os.cpu_count() or 1) + 4)
 
 
-def at_once(n: int, delay: float) -> float:
-    """Ideal wall time when the view answers before the work is done."""
+def at_once(n: int, delay: float, loops: int) -> float:
+    """The view answers before the work is done."""
     return 0.0
 
 
-def in_default_executor(n: int, delay: float) -> float:
-    """Ideal wall time when the calls share the default executor's few threads."""
-    return math.ceil(n / DEFAULT_EXECUTOR_THREADS) * delay
+def in_default_executor(n: int, delay: float, loops: int) -> float:
+    """The calls share each loop's default executor and its few threads."""
+    return math.ceil(n / (DEFAULT_EXECUTOR_THREADS * loops)) * delay
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,8 @@ class Scenario:
     label: str
     view: View
     explanation: str
-    # The best wall time for n concurrent calls with this delay, for comparing with the observed.
-    ideal_wall_s: Callable[[int, float], float] = overlapping
+    # The best wall time for n calls with this delay on `loops` event loops (see above).
+    ideal_wall_s: Callable[[int, float, int], float] = overlapping
 
     @property
     def is_async(self) -> bool:
@@ -140,9 +144,9 @@ SCENARIOS: dict[str, Scenario] = {
             "Async view, sync_to_async (thread_sensitive=False)",
             views.sync_to_async_threads,
             "The same with thread_sensitive=False: the calls go to asyncio's default "
-            f"executor, which has only {DEFAULT_EXECUTOR_THREADS} threads here. They run "
-            f"{DEFAULT_EXECUTOR_THREADS} at a time and the rest queue: in view is N, but the "
-            "wall time grows in steps of one delay.",
+            f"executor, which has only {DEFAULT_EXECUTOR_THREADS} threads per event loop here. "
+            f"They run {DEFAULT_EXECUTOR_THREADS} at a time and the rest queue: in view is N, "
+            "but the wall time grows in steps of one delay.",
             in_default_executor,
         ),
         Scenario(

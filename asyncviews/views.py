@@ -29,7 +29,8 @@ async def http_call_async(url: str) -> int:
     for num in range(1, 6):
         await asyncio.sleep(1)
         logger.info("http_call_async: %d", num)
-    response = await async_client().get(url)
+    async with async_client() as client:
+        response = await client.get(url)
     return response.status_code
 
 
@@ -43,11 +44,11 @@ def http_call_sync(url: str) -> int:
 
 @require_GET
 async def async_view(request: HttpRequest) -> HttpResponse:
-    background.spawn(http_call_async(upstream_url(request, "/get")), name="http_call_async")
+    background.spawn(http_call_async(upstream_url("/get")), name="http_call_async")
     return HttpResponse("Non-blocking HTTP request")
 
 
 @require_GET
 def sync_view(request: HttpRequest) -> HttpResponse:
-    http_call_sync(upstream_url(request, "/get"))
+    http_call_sync(upstream_url("/get"))
     return HttpResponse("Blocking HTTP request")

@@ -1,4 +1,4 @@
-"""WSGI entry point, for comparing servers; the site itself is served over ASGI (asgi.py)."""
+"""The WSGI application, as the project is deployed: `gunicorn asyncviews.wsgi:application`."""
 
 from __future__ import annotations
 
@@ -7,5 +7,4 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asyncviews.settings")
-
 application = get_wsgi_application()

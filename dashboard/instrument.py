@@ -1,45 +1,108 @@
-"""The instrument's parts that live as long as the server, and their lifespan.
+"""The instrument: the dashboard's long-lived parts, built in its lifespan, stopped in order.
 
-One broadcaster, one run manager and one sampler per server process. The lifespan starts
-the sampler after marking crashed runs, and on shutdown stops the runs first (so they are
-saved while the database is still there), then the sampler.
+Startup: the Redis bus, the collector subscribed to it, the mock upstream, the run manager
+(which marks runs a crash left running), the default subject (uvicorn), ready before the first
+click, and last the frame ticker. Shutdown goes the other way round: runs are stopped and saved
+first, while the database is there, then the ticker, the subjects, the upstream, the collector
+and Redis. Nothing is built at import time; Django views reach the parts through current().
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Coroutine
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
-from dashboard.broadcast import Broadcaster
-from dashboard.runs import RunManager
-from dashboard.telemetry import Sampler
+from dashboard.runs.manager import RunManager
+from dashboard.servers.bus import redis_bus
+from dashboard.servers.pool import ServerPool
+from dashboard.servers.registry import DEFAULT_SERVER, SERVERS
+from dashboard.servers.upstream import mock_upstream
+from dashboard.telemetry.broadcast import Broadcaster
+from dashboard.telemetry.collector import Collector
+from dashboard.telemetry.frames import Ticker
 
 logger = logging.getLogger(__name__)
 
-broadcaster = Broadcaster()
-runs = RunManager(broadcaster)
+
+@dataclass
+class Instrument:
+    broadcaster: Broadcaster
+    runs: RunManager
+    pool: ServerPool
+    collector: Collector
 
 
-def _log_sampler_end(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("the telemetry sampler stopped", exc_info=task.exception())
+_current: Instrument | None = None
+
+
+def current() -> Instrument:
+    if _current is None:
+        raise RuntimeError("the instrument is started by the dashboard's ASGI lifespan")
+    return _current
+
+
+def _log_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        logger.error("%s stopped", task.get_name(), exc_info=error)
 
 
 @contextlib.asynccontextmanager
-async def lifespan() -> AsyncIterator[None]:
-    await runs.recover()
-    sampler: asyncio.Task[None] | None = None
-    if settings.TELEMETRY:
-        sampler = asyncio.create_task(Sampler(runs, broadcaster).run(), name="telemetry sampler")
-        sampler.add_done_callback(_log_sampler_end)
+async def _task(coro: Coroutine[Any, Any, None], name: str) -> AsyncIterator[None]:
+    """Run coro as a task for the life of the block, then cancel it and wait for it."""
+    task = asyncio.create_task(coro, name=name)
+    task.add_done_callback(_log_end)
     try:
         yield
     finally:
-        await runs.shutdown()
-        if sampler is not None:
-            sampler.cancel()
-            await asyncio.gather(sampler, return_exceptions=True)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+@contextlib.asynccontextmanager
+async def lifespan() -> AsyncIterator[Instrument]:
+    global _current
+    data_dir = settings.DATA_DIR
+    broadcaster = Broadcaster()
+
+    def announce(name: str) -> Any:
+        return lambda data: broadcaster.publish_event(name, json.dumps(data))
+
+    async with contextlib.AsyncExitStack() as stack:
+        redis_url = await stack.enter_async_context(redis_bus(settings.REDIS_URL, data_dir))
+        runs = RunManager(announce("run"))
+        collector = Collector(redis_url, on_spans=runs.take_spans)
+        await stack.enter_async_context(_task(collector.run(), "telemetry collector"))
+        upstream_url = await stack.enter_async_context(
+            mock_upstream(settings.UPSTREAM_URL, data_dir)
+        )
+        pool = ServerPool(
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "asyncviews.settings",
+                "ASYNCVIEWS_REDIS_URL": redis_url,
+                "ASYNCVIEWS_UPSTREAM_URL": upstream_url,
+                "PYTHONUNBUFFERED": "1",
+            },
+            data_dir=data_dir,
+            announce=announce("server"),
+            probes_seen=collector.probes_seen if settings.TELEMETRY else None,
+        )
+        stack.push_async_callback(pool.stop_all)
+        await runs.recover()
+        await pool.ensure(SERVERS[DEFAULT_SERVER].default())
+        ticker = Ticker(runs, collector, pool, broadcaster.publish_frame, announce("run"))
+        await stack.enter_async_context(_task(ticker.run(), "frame ticker"))
+        stack.push_async_callback(runs.shutdown)
+        _current = Instrument(broadcaster, runs, pool, collector)
+        try:
+            yield _current
+        finally:
+            _current = None

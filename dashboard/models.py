@@ -7,6 +7,8 @@ from typing import Any
 from django.db import models
 
 from asyncviews.scenarios import SCENARIOS
+from dashboard.servers.ideal import ideal_wall_s
+from dashboard.servers.registry import SERVERS, Config
 
 
 class Run(models.Model):
@@ -17,6 +19,10 @@ class Run(models.Model):
         INTERRUPTED = "interrupted"
 
     scenario = models.CharField(max_length=64)
+    # The server it ran under and how that was configured (dashboard/servers/registry.py).
+    server = models.CharField(max_length=32, default="uvicorn")
+    workers = models.PositiveSmallIntegerField(default=1)
+    threads = models.PositiveSmallIntegerField(default=1)
     n = models.PositiveIntegerField()
     delay = models.FloatField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
@@ -33,19 +39,36 @@ class Run(models.Model):
     peaks = models.JSONField(default=dict)
     # The other run of a race: both were fired at the same moment with the same n and delay.
     rival = models.OneToOneField("self", null=True, on_delete=models.SET_NULL, related_name="+")
-    # [start_s, end_s, http_status] per request, relative to the run's start; 0 = no answer.
+    # The instant it fired, on the system-wide monotonic clock the probes' spans use.
+    start_at = models.FloatField(null=True)
+    # How long, while it ran, no probe of its server reported (Redis or the server gone).
+    telemetry_missing_s = models.FloatField(default=0.0)
+    # One timing per request, in the shape of dashboard/runs/timing.py.
     timings = models.JSONField(default=list)
+    # One span per request that reached a view, from the probe: [index, entered_s, left_s,
+    # pid, thread id], in seconds after the run fired.
+    spans = models.JSONField(default=list)
 
     class Meta:
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"run {self.pk}: {self.scenario} x{self.n}"
+        return f"run {self.pk}: {self.scenario} x{self.n} on {self.server}"
+
+    def ideal_wall_s(self) -> float | None:
+        scenario, server = SCENARIOS.get(self.scenario), SERVERS.get(self.server)
+        if scenario is None or server is None:
+            return None
+        config = Config(self.server, self.workers, self.threads)
+        return ideal_wall_s(scenario, server, config, self.n, self.delay)
 
     def as_dict(self, *, with_timings: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": self.pk,
             "scenario": self.scenario,
+            "server": self.server,
+            "workers": self.workers,
+            "threads": self.threads,
             "n": self.n,
             "delay": self.delay,
             "status": self.status,
@@ -60,10 +83,10 @@ class Run(models.Model):
             "error_kinds": self.error_kinds,
             "peaks": self.peaks,
             "rival": self.rival_id,
-            "ideal_wall_s": SCENARIOS[self.scenario].ideal_wall_s(self.n, self.delay)
-            if self.scenario in SCENARIOS
-            else None,
+            "ideal_wall_s": self.ideal_wall_s(),
+            "telemetry_missing_s": self.telemetry_missing_s,
         }
         if with_timings:
             data["timings"] = self.timings
+            data["spans"] = self.spans
         return data

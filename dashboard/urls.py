@@ -1,15 +1,16 @@
-"""The dashboard's Django routes: the page, the runs and races API, the presenter's token."""
+"""The dashboard's Django routes: the page, the runs, races and servers API, the token form."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from dashboard import views
+from dashboard.web import api, views
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("runs/", views.runs_view, name="runs"),
-    path("runs/<int:run_id>/", views.run_view, name="run"),
-    path("races/", views.races_view, name="races"),
+    path("runs/", api.runs_view, name="runs"),
+    path("runs/<int:run_id>/", api.run_view, name="run"),
+    path("races/", api.races_view, name="races"),
+    path("servers/", api.servers_view, name="servers"),
     path("presenter/", views.presenter_view, name="presenter"),
 ]

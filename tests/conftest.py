@@ -13,7 +13,7 @@ import pytest
 from tests.server import Server, start_server
 
 # In-process tests import the site's modules; servers get their own data directory.
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asyncviews.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 os.environ.setdefault("ASYNCVIEWS_DATA_DIR", tempfile.mkdtemp(prefix="asyncviews-tests-"))
 django.setup()
 

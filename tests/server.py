@@ -1,4 +1,9 @@
-"""Real uvicorn servers of the site for tests (pytest-django's live_server is WSGI)."""
+"""Real dashboards for tests, each with its own children (pytest-django's live_server is WSGI).
+
+A dashboard (`manage.py serve`) starts Redis, the mock upstream and the default subject
+(uvicorn serving the measured views) itself, as `make run` does; tests reach the dashboard at
+`url` and the default subject at `subject_url`.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -42,9 +48,19 @@ class Server:
     data_dir: Path
     process: subprocess.Popen[bytes]
     log_path: Path
+    subject_url: str = ""
+
+    def servers(self) -> dict[str, dict[str, Any]]:
+        """GET /servers/: each server of the registry by slug, with its state now."""
+        listed = httpx.get(self.url + "/servers/", timeout=10).json()["servers"]
+        return {server["slug"]: server for server in listed}
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def server_log(self, server: str = "uvicorn") -> str:
+        """What a subject server wrote (the measured views' logs go there)."""
+        return (self.data_dir / f"server-{server}.log").read_text(errors="replace")
 
     def stop(self, sig: signal.Signals = signal.SIGINT, *, deadline_s: float = 10.0) -> float:
         """Send sig and return the seconds the process took to exit."""
@@ -72,10 +88,10 @@ def start_server(
     port: int | None = None,
     plain_uvicorn: bool = False,
 ) -> Server:
-    """Migrate, collect static files and serve the site from data_dir, the way `make run` does.
+    """Migrate, collect static files and serve the dashboard from data_dir, as `make run` does.
 
     The tests reach it on 127.0.0.1 whatever host it listens on. plain_uvicorn serves it
-    with `uvicorn asyncviews.asgi:application` instead of `manage.py serve`.
+    with `uvicorn dashboard.asgi:application` instead of `manage.py serve`.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     manage(data_dir, "migrate", "--noinput", env=env)
@@ -83,9 +99,7 @@ def start_server(
     port = port or free_port()
     log_path = data_dir / "server.log"
     serve = (
-        ["-m", "uvicorn", "asyncviews.asgi:application"]
-        if plain_uvicorn
-        else ["manage.py", "serve"]
+        ["-m", "uvicorn", "dashboard.asgi:application"] if plain_uvicorn else ["manage.py", "serve"]
     )
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -101,11 +115,13 @@ def start_server(
         if process.poll() is not None:
             raise AssertionError(f"server exited with {process.returncode}:\n{server.log()}")
         try:
-            return httpx.get(server.url + "/upstream/get", timeout=1).status_code == 200
+            # The dashboard listens once its lifespan has started its children.
+            return httpx.get(server.url + "/servers/", timeout=1).status_code == 200
         except httpx.TransportError:
             return False
 
     wait_for(ready, deadline_s=START_DEADLINE_S, what="the server to answer")
+    server.subject_url = server.servers()["uvicorn"]["state"]["url"]
     return server
 
 

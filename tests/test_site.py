@@ -48,14 +48,16 @@ def test_ctrl_c_stops_within_two_seconds_mid_request(tmp_path: Path) -> None:
     def slow_request() -> None:
         try:
             answered.append(
-                httpx.get(server.url + "/scenarios/sync-sleep/?delay=10", timeout=30).status_code
+                httpx.get(
+                    server.subject_url + "/scenarios/sync-sleep/?delay=10", timeout=30
+                ).status_code
             )
         except httpx.HTTPError:
             answered.append(0)
 
     caller = threading.Thread(target=slow_request)
     caller.start()
-    httpx.get(server.url + "/async/", timeout=5)
+    httpx.get(server.subject_url + "/async/", timeout=5)
     wait_for(lambda: "http_call_async: 1" in server.log(), deadline_s=10, what="a background task")
 
     exit_s = server.stop(signal.SIGINT)

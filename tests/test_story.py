@@ -24,7 +24,7 @@ def test_gather_overlaps_three_upstream_calls_and_sequential_does_not(server: Se
 
 
 def test_gather_combines_the_three_answers(server: Server) -> None:
-    response = httpx.get(f"{server.url}/scenarios/async-gather/?delay=0", timeout=10)
+    response = httpx.get(f"{server.subject_url}/scenarios/async-gather/?delay=0", timeout=10)
 
     assert response.json() == {"calls": ["1", "2", "3"]}
 
@@ -50,7 +50,7 @@ def test_the_sync_and_async_orm_take_the_same_time(server: Server) -> None:
 
 
 def test_the_orm_views_answer_from_the_catalogue(server: Server) -> None:
-    body = httpx.get(f"{server.url}/scenarios/orm-async/?delay=0", timeout=10).json()
+    body = httpx.get(f"{server.subject_url}/scenarios/orm-async/?delay=0", timeout=10).json()
 
     assert body["books"] == 200
     assert body["first"] == "Concurrency, volume 1"

@@ -1,7 +1,9 @@
-"""Serve the site with uvicorn: `python manage.py serve` (HOST and PORT override the address).
+"""Serve the dashboard with uvicorn: `python manage.py serve` (HOST and PORT set the address).
 
-It tells the load generator this server's own address (settings.SELF_URL), and when it
-listens beyond loopback without a dashboard token it makes one and prints it.
+The dashboard then starts its children: Redis, the mock upstream and the default subject
+(uvicorn serving the asyncviews project) on the next port, unless ASYNCVIEWS_SUBJECT_PORT
+names another. When it listens beyond loopback without a dashboard token it makes one and
+prints it.
 
 After uvicorn stops, the process exits at once instead of joining the threads of sync views
 that are still sleeping: nobody is left to read their answers, and Ctrl-C must return in
@@ -22,11 +24,11 @@ from typing import Any
 
 import uvicorn
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dashboard import instrument
-from dashboard.addresses import local_url
-from dashboard.loadgen import raise_open_file_limit
+from dashboard.runs.loadgen import raise_open_file_limit
+from dashboard.servers.ports import port_is_free
 
 GRACEFUL_SHUTDOWN_S = 1
 TOKEN_BYTES = 12
@@ -46,24 +48,30 @@ class Server(uvicorn.Server):
         # Stop the load generators at once: the runs are saved as interrupted, not left to
         # count the errors of requests the stopping server drops. A signal handler may run
         # in the middle of the loop's own work: the loop calls this when it is its turn.
-        with contextlib.suppress(RuntimeError):  # no loop running: no run to stop
-            asyncio.get_running_loop().call_soon_threadsafe(instrument.runs.interrupt_all)
+        with contextlib.suppress(RuntimeError):  # no loop or no instrument: no run to stop
+            runs = instrument.current().runs
+            asyncio.get_running_loop().call_soon_threadsafe(runs.interrupt_all)
         super().handle_exit(sig, frame)
 
 
 class Command(BaseCommand):
-    help = "Serve asyncviews over ASGI with uvicorn."
+    help = "Serve the asyncviews dashboard over ASGI with uvicorn, and its subjects beside it."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST") or "127.0.0.1")
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
+        if not port_is_free(port, host):
+            raise CommandError(
+                f"port {port} on {host} is in use (another `make run`?): stop that server, "
+                "or choose another port with PORT=8010 make run"
+            )
         # A connection per request in flight, and a database connection per sync thread.
         raise_open_file_limit()
         server = Server(
             uvicorn.Config(
-                "asyncviews.asgi:application",
+                "dashboard.asgi:application",
                 host=host,
                 port=port,
                 lifespan="on",
@@ -73,9 +81,13 @@ class Command(BaseCommand):
             )
         )
         shown = f"[{host}]" if ":" in host else host
-        # The load generator calls this server back on loopback when it listens everywhere.
-        settings.SELF_URL = local_url(host, port)
-        self.stdout.write(f"asyncviews: open http://{shown}:{port}/  (Ctrl-C to stop)")
+        if "ASYNCVIEWS_SUBJECT_PORT" not in os.environ:
+            settings.SUBJECT_PORT = port + 1
+        self.stdout.write(
+            f"asyncviews: the dashboard on http://{shown}:{port}/  (Ctrl-C to stop)\n"
+            f"  the measured views under uvicorn on http://127.0.0.1:{settings.SUBJECT_PORT}/"
+            "api/, /sync/, /async/, /scenarios/<slug>/"
+        )
         if not is_loopback(host) and not settings.DASHBOARD_TOKEN:
             settings.DASHBOARD_TOKEN = secrets.token_urlsafe(TOKEN_BYTES)
             self.stdout.write(

@@ -4,9 +4,9 @@ Design choices:
 - Publishing never waits on a subscriber: each one has its own bounded buffer, filled by
   the publisher and drained by that subscriber's stream. A slow browser only loses its own
   stale frames (the newest FRAME_BUFFER are kept).
-- Run events are not dropped. A subscriber that lets EVENT_BUFFER of them pile up is cut
+- Run and server events are not dropped. A subscriber that lets EVENT_BUFFER of them pile up is cut
   off instead; its browser's EventSource reconnects and gets the replay below.
-- The last HISTORY_S of frames are kept, already encoded, so a browser that connects or
+- The last HISTORY_FRAMES frames are kept, already encoded, so a browser that connects or
   reconnects mid-run redraws its charts so far from one `history` event.
 """
 
@@ -15,17 +15,15 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
-from dashboard.telemetry import TICK_S
-
 FRAME_BUFFER = 50
 EVENT_BUFFER = 500
-HISTORY_S = 120
+HISTORY_FRAMES = 1200  # two minutes at ten frames a second
 
 
 class Subscriber:
     def __init__(self) -> None:
         self.frames: deque[str] = deque(maxlen=FRAME_BUFFER)
-        self.run_events: deque[str] = deque()
+        self.events: deque[tuple[str, str]] = deque()
         self.cut_off = False
         self._wake = asyncio.Event()
 
@@ -33,9 +31,9 @@ class Subscriber:
         """Wait for news, then take it all: run events first, then the frames kept."""
         await self._wake.wait()
         self._wake.clear()
-        batch = [("run", data) for data in self.run_events]
+        batch = list(self.events)
         batch += [("frame", data) for data in self.frames]
-        self.run_events.clear()
+        self.events.clear()
         self.frames.clear()
         return batch
 
@@ -43,7 +41,7 @@ class Subscriber:
 class Broadcaster:
     def __init__(self) -> None:
         self.subscribers: set[Subscriber] = set()
-        self.history: deque[str] = deque(maxlen=round(HISTORY_S / TICK_S))
+        self.history: deque[str] = deque(maxlen=HISTORY_FRAMES)
 
     def subscribe(self) -> Subscriber:
         subscriber = Subscriber()
@@ -62,10 +60,11 @@ class Broadcaster:
             subscriber.frames.append(encoded)
             subscriber._wake.set()
 
-    def publish_run(self, encoded: str) -> None:
+    def publish_event(self, name: str, encoded: str) -> None:
+        """A run or server event: every subscriber gets it, or is cut off."""
         for subscriber in self.subscribers:
-            if len(subscriber.run_events) >= EVENT_BUFFER:
+            if len(subscriber.events) >= EVENT_BUFFER:
                 subscriber.cut_off = True
             else:
-                subscriber.run_events.append(encoded)
+                subscriber.events.append((name, encoded))
             subscriber._wake.set()

@@ -20,6 +20,8 @@ from django.conf import settings
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dashboard.web.errors import envelope
+
 
 class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -60,10 +62,7 @@ class BodyLimit:
 
     async def _refuse(self, send: Send, got: str) -> None:
         body = json.dumps(
-            {
-                "error": f"the request body must be at most {self.max_bytes} bytes, got {got}",
-                "field": "body",
-            }
+            envelope("body", f"the request body must be at most {self.max_bytes} bytes, got {got}")
         ).encode()
         await send(
             {

@@ -2,7 +2,7 @@
 
 Counts of tasks, stream subscribers, open file descriptors, threads and resident memory
 show whether connections and runs leave anything behind. A Starlette endpoint (mounted in
-asyncviews/asgi.py), so reading it costs no thread. With a dashboard token it is the
+dashboard/asgi.py), so reading it costs no thread. With a dashboard token it is the
 presenter's only: these figures tell an attacker whether an attack is working.
 """
 
@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 from http import HTTPStatus
 
 from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from dashboard import presenter
-from dashboard.instrument import broadcaster, runs
-
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-
-
-def rss_bytes() -> int:
-    """Resident memory now (not the peak that getrusage reports)."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * PAGE_SIZE
+from dashboard import instrument
+from dashboard.web import presenter
+from dashboard.web.errors import envelope
+from probe import proc
 
 
 class Health(HTTPEndpoint):
@@ -35,21 +28,22 @@ class Health(HTTPEndpoint):
     async def get(self, request: Request) -> JSONResponse:
         if not presenter.is_presenter(request.headers, request.cookies):
             return JSONResponse(
-                {
-                    "error": "the server's health is the presenter's: send the dashboard token",
-                    "field": "token",
-                },
+                envelope(
+                    "token", "the server's health is the presenter's: send the dashboard token"
+                ),
                 status_code=HTTPStatus.FORBIDDEN,
             )
+        parts = instrument.current()
         return JSONResponse(
             {
                 "tasks": len(asyncio.all_tasks()),
-                "subscribers": len(broadcaster.subscribers),
+                "subscribers": len(parts.broadcaster.subscribers),
                 "open_fds": len(os.listdir("/proc/self/fd")),
-                "threads": threading.active_count(),
-                "rss_bytes": rss_bytes(),
-                "runs_in_progress": len(runs.active),
-                "requests_in_flight": runs.open_requests(),
+                "threads": proc.threads(),
+                "rss_bytes": proc.rss_bytes(),
+                "runs_in_progress": len(parts.runs.active),
+                "requests_in_flight": parts.runs.open_requests(),
+                "telemetry": parts.collector.connected,
             },
             headers={"Cache-Control": "no-store"},
         )

@@ -1,27 +1,30 @@
 """The event stream, /events/: every frame and run event, as Server-Sent Events.
 
-A Starlette endpoint (mounted in asyncviews/asgi.py), so Django's middleware does not run
+A Starlette endpoint (mounted in dashboard/asgi.py), so Django's middleware does not run
 here: it serves only what the dashboard shows everyone, and reads nothing from the request.
-On connect it first sends `history` (the recent frames and the runs in progress), so a
-reloaded page redraws its charts so far. sse-starlette ends the stream when the server
-shuts down, and send_timeout drops a browser that stopped reading.
+On connect it first sends `history` (the recent frames, the runs in progress and the
+servers' states), so a reloaded page redraws its charts so far. sse-starlette ends the
+stream when the server shuts down, and send_timeout drops a browser that stopped reading.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncGenerator
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
 
-from dashboard.instrument import broadcaster, runs
+from dashboard import instrument
 
 PING_S = 15
 SEND_TIMEOUT_S = 10
 
 
 async def stream() -> AsyncGenerator[ServerSentEvent, None]:
+    parts = instrument.current()
+    broadcaster = parts.broadcaster
     subscriber = broadcaster.subscribe()
     try:
         # Nothing is awaited between subscribing and taking the snapshot, so no frame falls
@@ -29,9 +32,11 @@ async def stream() -> AsyncGenerator[ServerSentEvent, None]:
         history = (
             '{"frames":'
             + broadcaster.history_json()
-            + ',"runs":['
-            + ",".join(runs.active_summaries())
-            + "]}"
+            + ',"runs":'
+            + json.dumps(parts.runs.summaries())
+            + ',"servers":'
+            + json.dumps(parts.pool.states)
+            + "}"
         )
         yield ServerSentEvent(data=history, event="history")
         while not subscriber.cut_off:

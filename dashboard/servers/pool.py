@@ -1,0 +1,143 @@
+"""Subject servers: started on first use, kept warm, restarted for a new configuration.
+
+Design choices:
+- One subject per server kind at a time, on a loopback port: the default one (uvicorn) on
+  SUBJECT_PORT when that is free, so the tutorial's URLs are where a newcomer looks; every
+  other on a free port.
+- A subject is ready when it answers HTTP and, with telemetry on, the probes of all its worker
+  processes have reported: a run never starts against a half-booted gunicorn.
+- Every change of state is announced (starting, ready, failed, stopped) for the page to show.
+- A subject that cannot start is stopped whole and named in the error; the dashboard goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from dashboard.servers import children
+from dashboard.servers.ports import StartFailed, free_port, port_is_free, wait_until_answers
+from dashboard.servers.registry import DEFAULT_SERVER, SERVERS, Config
+
+logger = logging.getLogger(__name__)
+
+PROBES_DEADLINE_S = 10.0
+
+
+@dataclass
+class Subject:
+    config: Config
+    port: int
+    process: asyncio.subprocess.Process
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self.process.returncode is None
+
+
+class ServerPool:
+    def __init__(
+        self,
+        *,
+        env: dict[str, str],
+        data_dir: Path,
+        announce: Callable[[dict[str, Any]], None],
+        probes_seen: Callable[[str, float], int] | None,
+    ) -> None:
+        self.env = env
+        self.data_dir = data_dir
+        self.announce = announce
+        self.probes_seen = probes_seen
+        self.subjects: dict[str, Subject] = {}
+        self.states: dict[str, dict[str, Any]] = {}
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    def get(self, server: str) -> Subject | None:
+        subject = self.subjects.get(server)
+        return subject if subject is not None and subject.running else None
+
+    async def ensure(self, config: Config) -> Subject:
+        """The subject for config, started or restarted as needed; StartFailed if it cannot."""
+        async with self._locks[config.server]:
+            current = self.get(config.server)
+            if current is not None and current.config == config:
+                return current
+            if config.server in self.subjects:
+                await self._stop(self.subjects.pop(config.server))
+            return await self._start(config)
+
+    def _set_state(self, config: Config, state: str, **extra: Any) -> None:
+        server = SERVERS[config.server]
+        self.states[config.server] = {
+            "server": config.server,
+            "state": state,
+            "workers": config.workers,
+            "threads": config.threads,
+            "shape": server.shape(config),
+            **extra,
+        }
+        self.announce(self.states[config.server])
+
+    async def _start(self, config: Config) -> Subject:
+        server = SERVERS[config.server]
+        wanted: int = settings.SUBJECT_PORT
+        port = wanted if config.server == DEFAULT_SERVER and port_is_free(wanted) else free_port()
+        what = f"{config.server} ({server.shape(config)})"
+        self._set_state(config, "starting")
+        log = self.data_dir / f"server-{config.server}.log"
+        process = await children.spawn(
+            server.command(port, config.workers, config.threads),
+            env={**self.env, "ASYNCVIEWS_PROBE_SERVER": config.server},
+            cwd=settings.BASE_DIR,
+            log=log,
+        )
+        subject = Subject(config, port, process, log)
+        started = time.monotonic()
+        try:
+            await wait_until_answers(subject.url + "/", process, log, what=what)
+            await self._wait_for_probes(subject, started)
+        except (StartFailed, asyncio.CancelledError) as error:
+            await children.stop(process, signal.SIGINT)
+            self._set_state(config, "failed", error=str(error))
+            raise
+        self.subjects[config.server] = subject
+        self._set_state(config, "ready", url=subject.url)
+        logger.info("%s serves on %s", what, subject.url)
+        return subject
+
+    async def _wait_for_probes(self, subject: Subject, started: float) -> None:
+        if self.probes_seen is None:
+            return
+        deadline = time.monotonic() + PROBES_DEADLINE_S
+        while self.probes_seen(subject.config.server, started) < subject.config.workers:
+            if time.monotonic() > deadline:
+                logger.warning(
+                    "%s answers, but not every worker's probe reported within %g s",
+                    subject.config.server,
+                    PROBES_DEADLINE_S,
+                )
+                return
+            await asyncio.sleep(0.05)
+
+    async def _stop(self, subject: Subject) -> None:
+        self._set_state(subject.config, "stopping")
+        await children.stop(subject.process, signal.SIGINT)
+        self._set_state(subject.config, "stopped")
+
+    async def stop_all(self) -> None:
+        subjects, self.subjects = list(self.subjects.values()), {}
+        await asyncio.gather(*(self._stop(subject) for subject in subjects))

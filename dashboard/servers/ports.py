@@ -1,0 +1,67 @@
+"""Loopback ports for the dashboard's children, and waiting until a child answers on one."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from pathlib import Path
+
+import httpx
+
+START_DEADLINE_S = 30.0
+
+
+class StartFailed(RuntimeError):
+    """A child that exited or did not answer in time; the message ends with its log's tail."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as sock:
+        # As servers bind: a port whose old connections linger in TIME_WAIT is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def log_tail(log: Path, chars: int = 1500) -> str:
+    try:
+        return log.read_text(errors="replace")[-chars:]
+    except FileNotFoundError:
+        return ""
+
+
+async def wait_until_answers(
+    url: str,
+    process: asyncio.subprocess.Process,
+    log: Path,
+    *,
+    what: str,
+    deadline_s: float = START_DEADLINE_S,
+) -> None:
+    """Poll url until any HTTP answer comes; StartFailed if the process exits or time runs out."""
+    deadline = time.monotonic() + deadline_s
+    async with httpx.AsyncClient(timeout=1) as client:
+        while True:
+            if process.returncode is not None:
+                raise StartFailed(f"{what} exited with {process.returncode}:\n{log_tail(log)}")
+            try:
+                await client.get(url)
+                return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise StartFailed(
+                    f"{what} did not answer within {deadline_s:g} s:\n{log_tail(log)}"
+                )
+            await asyncio.sleep(0.05)
