@@ -1,0 +1,122 @@
+/* The form and the tabs beside it: presets, the chosen scenario's explanation and code, the
+ * tabs, messages (errors next to their field, announcements for screen readers) and the htmx
+ * hooks that send the form and show what the server answered.
+ */
+import { scheduleRedraw } from "./redraw.js";
+import { dirty, scenarios, state } from "./state.js";
+
+const form = document.getElementById("fire-form");
+const RACES_URL = document.getElementById("dashboard").dataset.racesUrl;
+const nField = document.getElementById("field-n");
+const versusField = document.getElementById("field-versus");
+
+export function showPreset() {
+  for (const button of form.querySelectorAll(".preset")) {
+    button.setAttribute("aria-pressed", String(button.dataset.n === nField.value));
+  }
+}
+
+// The code of the chosen scenario's view, and of its rival's when racing.
+function showSources() {
+  const shown = new Set([scenarios.find((s) => s.input.checked)?.slug, versusField.value]);
+  for (const figure of document.querySelectorAll("[data-source-for]")) {
+    figure.hidden = !shown.has(figure.dataset.sourceFor);
+  }
+}
+
+const tabHelp = {
+  "tab-source": "the code being hammered, read from the view itself",
+  "tab-runs": "newest first; pick one to redraw its charts",
+};
+export function showTab(id) {
+  for (const tab of document.querySelectorAll('[role="tab"]')) {
+    const selected = tab.id === id;
+    tab.setAttribute("aria-selected", String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    document.getElementById(tab.getAttribute("aria-controls")).hidden = !selected;
+  }
+  document.getElementById("help-tab").textContent = tabHelp[id];
+}
+
+export function showScenario() {
+  showSources();
+  const scenario = scenarios.find((s) => s.input.checked);
+  document.getElementById("scenario-explanation").replaceChildren(
+    Object.assign(document.createElement("strong"), { textContent: scenario.label }),
+    ` ${document.getElementById(`explain-${scenario.slug}`).textContent}`,
+  );
+  // With nothing running, the live chart shows the chosen scenario's (empty) lines.
+  scheduleRedraw();
+}
+
+// Field names are unique on the page, so a message finds its field whichever form sent it.
+function clearErrors() {
+  for (const element of document.querySelectorAll("[data-error-for]")) element.textContent = "";
+  for (const element of document.querySelectorAll("[aria-invalid]")) element.removeAttribute("aria-invalid");
+}
+
+export function showError(field, message) {
+  const slot =
+    document.querySelector(`[data-error-for="${field}"]`) ??
+    document.querySelector('[data-error-for="body"]');
+  slot.textContent = message;
+  const input = document.querySelector(`form [name="${field}"]:not([type="radio"])`);
+  if (input) {
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  }
+}
+
+export function announce(text) {
+  document.getElementById("announce").textContent = text;
+}
+
+/** follow(id) shows a run in the card and the charts; it is passed in because api.js, where it
+ * lives, imports showError from here. */
+export function wireForm({ follow }) {
+  form.addEventListener("click", (event) => {
+    const preset = event.target.closest(".preset");
+    if (!preset) return;
+    nField.value = preset.dataset.n;
+    showPreset();
+  });
+  nField.addEventListener("input", showPreset);
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "scenario") showScenario();
+    if (event.target.name === "versus") showSources();
+  });
+  // A race goes to its own endpoint; the rest of the form is the same.
+  document.body.addEventListener("htmx:configRequest", (event) => {
+    if (event.detail.elt === form && versusField.value) event.detail.path = RACES_URL;
+  });
+  for (const tab of document.querySelectorAll('[role="tab"]')) {
+    tab.addEventListener("click", () => showTab(tab.id));
+  }
+  document.body.addEventListener("htmx:beforeRequest", clearErrors);
+  // htmx is told (base.html) not to treat 4xx and 5xx as its own errors: they are shown here.
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    const { xhr, elt } = event.detail;
+    if (xhr.status < 400) {
+      // The token is accepted: the cookie it set lets this page fire runs from now on.
+      if (elt.id === "presenter-form") window.location.reload();
+      return;
+    }
+    let body = null;
+    try {
+      body = JSON.parse(xhr.responseText);
+    } catch {
+      // Not the API's JSON: a proxy or a crash answered.
+    }
+    if (body?.error) showError(body.field, body.error);
+    else showError("body", `The server answered ${xhr.status} ${xhr.statusText}.`);
+  });
+  document.body.addEventListener("htmx:sendError", () => showError("body", "The server could not be reached."));
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target.id !== "run-card") return;
+    const id = Number(document.getElementById("run-card").dataset.runId);
+    if (id && id !== state.current) follow(id);
+    dirty.card = state.runs.has(id);
+    announce(`Run ${id} started`);
+    scheduleRedraw();
+  });
+}
