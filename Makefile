@@ -1,6 +1,7 @@
 # Every target installs what it needs first, from nothing: a fresh clone needs only python3 >= 3.11,
-# plus npm (for the dashboard's local Chart.js) and, for the tests, Chromium. When those are missing
-# they come from Debian's packages, which needs root (as in CI).
+# plus npm (for the dashboard's local Chart.js), redis-server (the bus between the dashboard and the
+# servers it measures) and, for the tests, Chromium. When those are missing they come from Debian's
+# packages, which needs root (as in CI).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,26 +11,26 @@ export HOST PORT
 
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 
-.PHONY: run test bench screenshots install install-test check lint format typecheck browser clean
+.PHONY: run test bench screenshots install install-test check lint format typecheck browser redis clean
 
-run: $(VENV)/.installed node_modules/.installed
+run: $(VENV)/.installed node_modules/.installed redis
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py serve
 
-test: lint typecheck node_modules/.installed browser
+test: lint typecheck node_modules/.installed browser redis
 	$(PY) -m pytest
 
 check: lint typecheck
 
 # Benchmarks against `hey` (Debian package hey); each starts its own servers on free ports.
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed redis
 	@command -v hey >/dev/null || { apt-get update -qq && $(APT_INSTALL) hey; }
 	$(PY) -m bench.loadgen_vs_hey
 	$(PY) -m bench.telemetry_cost
 
 # The docs' screenshots and their numbers (docs/screenshots/): its own server, Chromium driving the page.
-screenshots: $(VENV)/.installed-test node_modules/.installed browser
+screenshots: $(VENV)/.installed-test node_modules/.installed browser redis
 	$(PY) -m docs.screenshots
 
 lint: $(VENV)/.installed-test
@@ -70,6 +71,10 @@ node_modules/.installed: package.json package-lock.json
 # The browser tests drive Debian's Chromium (Playwright's own browsers need a download).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && $(APT_INSTALL) chromium; }
+
+# The dashboard starts its own redis-server (Debian's) unless ASYNCVIEWS_REDIS_URL names one.
+redis:
+	@command -v redis-server >/dev/null || { apt-get update -qq && $(APT_INSTALL) redis-server; }
 
 clean:
 	rm -rf $(VENV) var *.egg-info node_modules test-artifacts

@@ -2,8 +2,8 @@
 
 Django's own ASGI handler, plus the lifespan it lacks: on startup it opens the shared upstream
 client on the server's event loop; on shutdown it cancels the views' background tasks, then
-closes the client. Servers that send no lifespan events (daphne) leave both to each call:
-the http views then open a client per call.
+closes the client and stops the CPU scenarios' process pool. Under servers that send no
+lifespan events (daphne) the http views open a client per call, and the pool stops at exit.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import cast
 from django.core.asgi import get_asgi_application
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from asyncviews import background, upstream
+from asyncviews import background, cpu, upstream
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asyncviews.settings")
 django_application = cast(ASGIApp, get_asgi_application())
@@ -29,6 +29,7 @@ async def lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await background.cancel_all()
             await upstream.close_shared_client()
+            cpu.shutdown_pool()
             await send({"type": "lifespan.shutdown.complete"})
             return
 

@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from asyncviews import background
+from asyncviews.cpu import burn, process_pool
 from asyncviews.models import Book, Sleep
 from asyncviews.params import parse_delay
 from asyncviews.upstream import async_client, upstream_url
@@ -174,3 +175,28 @@ async def later(url: str, delay: float) -> int:
 async def fire_and_forget(request: HttpRequest, delay: float) -> HttpResponse:
     background.spawn(later(upstream_url("/get"), delay), name="fire-and-forget")
     return HttpResponse("accepted: the work goes on in the background", status=202)
+
+
+@takes_delay
+def sync_cpu(request: HttpRequest, delay: float) -> HttpResponse:
+    used = burn(delay)
+    return HttpResponse(f"computed for {used:.3f} s of CPU")
+
+
+@takes_delay
+async def async_cpu(request: HttpRequest, delay: float) -> HttpResponse:
+    used = burn(delay)  # computing on the event loop: it holds the loop like a blocking call
+    return HttpResponse(f"computed for {used:.3f} s of CPU")
+
+
+@takes_delay
+async def async_cpu_thread(request: HttpRequest, delay: float) -> HttpResponse:
+    used = await asyncio.to_thread(burn, delay)
+    return HttpResponse(f"computed for {used:.3f} s of CPU in a thread")
+
+
+@takes_delay
+async def async_cpu_process(request: HttpRequest, delay: float) -> HttpResponse:
+    loop = asyncio.get_running_loop()
+    used = await loop.run_in_executor(process_pool(), burn, delay)
+    return HttpResponse(f"computed for {used:.3f} s of CPU in another process")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from inspect import iscoroutinefunction
+from typing import Literal
 
 from asyncviews import scenario_views as views
 from asyncviews.scenario_views import View
@@ -60,6 +61,10 @@ class Scenario:
     explanation: str
     # The best wall time for n calls with this delay on `loops` event loops (see above).
     ideal_wall_s: Callable[[int, float, int], float] = overlapping
+    # What a call spends its delay on: waiting (a timer, a socket, a query), or computing,
+    # in the server's own process ("cpu": one core at a time per process, the GIL) or in a
+    # pool of processes ("cpu-pool": one core each). dashboard/servers/ideal.py reads it.
+    work: Literal["wait", "cpu", "cpu-pool"] = "wait"
 
     @property
     def is_async(self) -> bool:
@@ -181,6 +186,43 @@ SCENARIOS: dict[str, Scenario] = {
             "at once. The calls finish in milliseconds while the background series shows "
             "the work still going on for a delay after.",
             at_once,
+        ),
+        Scenario(
+            "sync-cpu",
+            "Sync view, CPU-bound work",
+            views.sync_cpu,
+            "A sync view that computes for delay seconds of CPU. Each call has a thread of its "
+            "own, but the GIL lets one thread of a process compute at a time: in view is N, the "
+            "calls take turns, and one process sits at 100 % of one core. Only more processes "
+            "(gunicorn workers) spread the work over the cores.",
+            work="cpu",
+        ),
+        Scenario(
+            "async-cpu",
+            "Async view, CPU-bound work on the loop",
+            views.async_cpu,
+            "The same computation inside an async view. It holds the event loop as a blocking "
+            "call would: in view stays at 1 and the loop lag grows for everyone on the server. "
+            "Async does not help CPU-bound work.",
+            work="cpu",
+        ),
+        Scenario(
+            "async-cpu-thread",
+            "Async view, CPU-bound work in a thread",
+            views.async_cpu_thread,
+            "The async view hands the computation to a thread (asyncio.to_thread). The loop "
+            "stays free and the lag low, but the GIL still lets one thread compute at a time: "
+            "the wall time is still N times the delay in one process.",
+            work="cpu",
+        ),
+        Scenario(
+            "async-cpu-process",
+            "Async view, CPU-bound work in a process pool",
+            views.async_cpu_process,
+            "The async view hands the computation to a pool of processes, one per core "
+            "(run_in_executor with a ProcessPoolExecutor). Each process has its own GIL: the "
+            "work really spreads over the cores, and the loop stays free.",
+            work="cpu-pool",
         ),
     ]
 }

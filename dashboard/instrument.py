@@ -3,8 +3,11 @@
 Startup: the Redis bus, the collector subscribed to it, the mock upstream, the run manager
 (which marks runs a crash left running), the default subject (uvicorn), ready before the first
 click, and last the frame ticker. Shutdown goes the other way round: runs are stopped and saved
-first, while the database is there, then the ticker, the subjects, the upstream, the collector
-and Redis. Nothing is built at import time; Django views reach the parts through current().
+first, while the database is there, then the ticker, the subjects and the upstream together,
+the collector and Redis. Ctrl-C (stop_soon) interrupts the runs, ends the event streams and
+starts stopping the subjects at once, while uvicorn still closes the dashboard's connections:
+it must return within two seconds, and a subject mid-request takes most of them. Nothing is
+built at import time; Django views reach the parts through current().
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from django.conf import settings
 from dashboard.runs.manager import RunManager
 from dashboard.servers.bus import redis_bus
 from dashboard.servers.pool import ServerPool
+from dashboard.servers.ports import StartFailed
 from dashboard.servers.registry import DEFAULT_SERVER, SERVERS
 from dashboard.servers.upstream import mock_upstream
 from dashboard.telemetry.broadcast import Broadcaster
@@ -38,6 +42,13 @@ class Instrument:
     runs: RunManager
     pool: ServerPool
     collector: Collector
+
+    def stop_soon(self) -> None:
+        """Ctrl-C: stop the runs, the event streams and the subjects now; the lifespan's
+        shutdown then waits for each."""
+        self.runs.interrupt_all()
+        self.broadcaster.close()
+        self.pool.begin_stop_all()
 
 
 _current: Instrument | None = None
@@ -80,7 +91,10 @@ async def lifespan() -> AsyncIterator[Instrument]:
         runs = RunManager(announce("run"))
         collector = Collector(redis_url, on_spans=runs.take_spans)
         await stack.enter_async_context(_task(collector.run(), "telemetry collector"))
-        upstream_url = await stack.enter_async_context(
+        # Stopped together with the subjects, not after them (see stop_servers below).
+        upstream = contextlib.AsyncExitStack()
+        stack.push_async_callback(upstream.aclose)
+        upstream_url = await upstream.enter_async_context(
             mock_upstream(settings.UPSTREAM_URL, data_dir)
         )
         pool = ServerPool(
@@ -95,9 +109,19 @@ async def lifespan() -> AsyncIterator[Instrument]:
             announce=announce("server"),
             probes_seen=collector.probes_seen if settings.TELEMETRY else None,
         )
-        stack.push_async_callback(pool.stop_all)
+
+        async def stop_servers() -> None:
+            # At once: Ctrl-C must return within two seconds, and a subject whose sync views
+            # still sleep takes its whole grace period to go.
+            await asyncio.gather(pool.stop_all(), upstream.aclose())
+
+        stack.push_async_callback(stop_servers)
         await runs.recover()
-        await pool.ensure(SERVERS[DEFAULT_SERVER].default())
+        try:
+            await pool.ensure(SERVERS[DEFAULT_SERVER].default())
+        except StartFailed:
+            # Announced with why; the page and every launch on it say so, the rest works.
+            logger.exception("the default subject did not start")
         ticker = Ticker(runs, collector, pool, broadcaster.publish_frame, announce("run"))
         await stack.enter_async_context(_task(ticker.run(), "frame ticker"))
         stack.push_async_callback(runs.shutdown)

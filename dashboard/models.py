@@ -7,7 +7,7 @@ from typing import Any
 from django.db import models
 
 from asyncviews.scenarios import SCENARIOS
-from dashboard.servers.ideal import ideal_wall_s
+from dashboard.servers.ideal import CORES, ideal_wall_s
 from dashboard.servers.registry import SERVERS, Config
 
 
@@ -48,6 +48,9 @@ class Run(models.Model):
     # One span per request that reached a view, from the probe: [index, entered_s, left_s,
     # pid, thread id], in seconds after the run fired.
     spans = models.JSONField(default=list)
+    # Derived from timings and spans when the run ends (dashboard/runs/phases.py): waiting and
+    # in-view spreads, how many processes and threads ran the views.
+    phases = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["-id"]
@@ -83,8 +86,12 @@ class Run(models.Model):
             "error_kinds": self.error_kinds,
             "peaks": self.peaks,
             "rival": self.rival_id,
+            "start_at": self.start_at,
             "ideal_wall_s": self.ideal_wall_s(),
+            # The ideal of the CPU scenarios depends on them.
+            "cores": CORES,
             "telemetry_missing_s": self.telemetry_missing_s,
+            "phases": self.phases,
         }
         if with_timings:
             data["timings"] = self.timings

@@ -40,8 +40,10 @@ RUN_TIME_LIMIT_S = float(os.environ.get("ASYNCVIEWS_RUN_TIME_LIMIT_S", "120"))
 # `manage.py serve` generates one when it listens beyond loopback and none is set.
 DASHBOARD_TOKEN = os.environ.get("ASYNCVIEWS_DASHBOARD_TOKEN", "")
 # The default subject (uvicorn) listens here, so the tutorial's /api/, /sync/ and /async/
-# are where a newcomer expects them; `manage.py serve` sets it to its own port + 1.
-# Other servers get a free loopback port when first used.
+# are where a newcomer expects them; `manage.py serve` sets it to its own port + 1, and falls
+# back to a free port when that one is taken. A port given here is used or the subject fails,
+# saying why. Other servers get a free loopback port when first used.
+SUBJECT_PORT_GIVEN = "ASYNCVIEWS_SUBJECT_PORT" in os.environ
 SUBJECT_PORT = int(os.environ.get("ASYNCVIEWS_SUBJECT_PORT", "8001"))
 
 # Production: served over HTTPS by a TLS proxy in front (which sets X-Forwarded-Proto;

@@ -1,4 +1,4 @@
-"""Launching runs and waiting for them, through the runs API."""
+"""Launching runs and races and waiting for them, through the runs API."""
 
 from __future__ import annotations
 
@@ -9,13 +9,62 @@ import httpx
 from tests.server import wait_for
 
 
-def launch(url: str, scenario: str, n: int, delay: float = 1.0) -> dict[str, Any]:
-    response = httpx.post(
-        url + "/runs/", json={"scenario": scenario, "n": n, "delay": delay}, timeout=10
-    )
+def _post(url: str, path: str, body: dict[str, Any]) -> Any:
+    # Starting a subject server for a new server kind or configuration takes a few seconds.
+    response = httpx.post(url + path, json=body, timeout=60)
     assert response.status_code == 201, response.text
-    run: dict[str, Any] = response.json()
+    return response.json()
+
+
+def _server_fields(
+    prefix: str, server: str | None, workers: int | None, threads: int | None
+) -> dict[str, Any]:
+    """The fields naming a server and its shape, left out when not given (the defaults)."""
+    given = {"server": server, "workers": workers, "threads": threads}
+    return {prefix + field: value for field, value in given.items() if value is not None}
+
+
+def launch(
+    url: str,
+    scenario: str,
+    n: int,
+    delay: float = 1.0,
+    *,
+    server: str | None = None,
+    workers: int | None = None,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """POST /runs/: the new run, on the default server (uvicorn) unless one is named."""
+    body = {"scenario": scenario, "n": n, "delay": delay}
+    run: dict[str, Any] = _post(url, "/runs/", body | _server_fields("", server, workers, threads))
     return run
+
+
+def race(
+    url: str,
+    scenario: str,
+    n: int,
+    delay: float = 1.0,
+    *,
+    versus: str | None = None,
+    server: str | None = None,
+    workers: int | None = None,
+    threads: int | None = None,
+    versus_server: str | None = None,
+    versus_workers: int | None = None,
+    versus_threads: int | None = None,
+) -> list[dict[str, Any]]:
+    """POST /races/: the race's two new runs, fired at one instant with the same n and delay.
+
+    Two scenarios on one server (versus), or one scenario on two servers (versus_server).
+    """
+    body: dict[str, Any] = {"scenario": scenario, "n": n, "delay": delay}
+    if versus is not None:
+        body["versus"] = versus
+    body |= _server_fields("", server, workers, threads)
+    body |= _server_fields("versus_", versus_server, versus_workers, versus_threads)
+    runs: list[dict[str, Any]] = _post(url, "/races/", body)["runs"]
+    return runs
 
 
 def get_run(url: str, run_id: int) -> dict[str, Any]:
@@ -37,8 +86,18 @@ def finish(url: str, run_id: int, *, deadline_s: float = 30) -> dict[str, Any]:
     return last
 
 
-def launch_and_finish(url: str, scenario: str, n: int, delay: float = 1.0) -> dict[str, Any]:
-    return finish(url, launch(url, scenario, n, delay)["id"])
+def launch_and_finish(
+    url: str,
+    scenario: str,
+    n: int,
+    delay: float = 1.0,
+    *,
+    server: str | None = None,
+    workers: int | None = None,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    run = launch(url, scenario, n, delay, server=server, workers=workers, threads=threads)
+    return finish(url, run["id"])
 
 
 def wait_all_in_flight(url: str, run: dict[str, Any]) -> None:

@@ -25,6 +25,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 START_DEADLINE_S = 30.0
+# As a TLS proxy in front says it (uvicorn trusts it from loopback): a dashboard with
+# ASYNCVIEWS_HTTPS on redirects plain requests, and there is no TLS proxy in the tests.
+BEHIND_TLS = {"X-Forwarded-Proto": "https"}
 
 
 def free_port() -> int:
@@ -52,8 +55,8 @@ class Server:
 
     def servers(self) -> dict[str, dict[str, Any]]:
         """GET /servers/: each server of the registry by slug, with its state now."""
-        listed = httpx.get(self.url + "/servers/", timeout=10).json()["servers"]
-        return {server["slug"]: server for server in listed}
+        listed = httpx.get(self.url + "/servers/", headers=BEHIND_TLS, timeout=10).json()
+        return {server["slug"]: server for server in listed["servers"]}
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -116,12 +119,16 @@ def start_server(
             raise AssertionError(f"server exited with {process.returncode}:\n{server.log()}")
         try:
             # The dashboard listens once its lifespan has started its children.
-            return httpx.get(server.url + "/servers/", timeout=1).status_code == 200
+            return (
+                httpx.get(server.url + "/servers/", headers=BEHIND_TLS, timeout=1).status_code
+                == 200
+            )
         except httpx.TransportError:
             return False
 
     wait_for(ready, deadline_s=START_DEADLINE_S, what="the server to answer")
-    server.subject_url = server.servers()["uvicorn"]["state"]["url"]
+    # Empty when the default subject could not start (the dashboard still serves).
+    server.subject_url = server.servers()["uvicorn"]["state"].get("url", "")
     return server
 
 
@@ -159,3 +166,34 @@ def child_pids(parent: int, *, running: str) -> list[int]:
         if ppid == parent and running in cmdline:
             found.append(int(entry.name))
     return found
+
+
+def descendants(root: int) -> set[int]:
+    """Every process below root (children, their children, ...), read from /proc now."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of pids still running (zombies, dead but not yet reaped, do not count)."""
+    running = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            running.add(pid)
+    return running

@@ -15,13 +15,15 @@ from hypothesis import strategies as st
 
 from asyncviews.params import shown
 from asyncviews.scenarios import SCENARIOS
-from asyncviews.settings import DATA_UPLOAD_MAX_MEMORY_SIZE as BODY_LIMIT
+from dashboard.servers.registry import SERVERS
+from dashboard.settings import DATA_UPLOAD_MAX_MEMORY_SIZE as BODY_LIMIT
+from tests.runs import finish
 from tests.server import Server, start_server
 
 MAX_RUN_N = 3
 LAUNCH_TYPES = "'application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'"
-# Real requests to a real server: a few dozen examples each keep the suite fast.
-EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Real requests to a real server: a few dozen examples each keep the file well under a minute.
+EXAMPLES = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +46,106 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
     max_leaves=8,
 )
-launch_fields = st.fixed_dictionaries(
-    {},
-    optional={
-        "scenario": st.sampled_from(list(SCENARIOS)) | json_values,
-        "versus": st.sampled_from(list(SCENARIOS)) | json_values,
-        "n": st.integers(-2, MAX_RUN_N + 2) | json_values,
-        "delay": st.floats(-1, 11) | st.sampled_from(["0", "0.1", "", "1e1", "nan"]) | json_values,
-        "url": json_values,
-    },
-)
+# Values of any JSON type but these, which stand for "not given": the field's default.
+NOT_GIVEN = (None, "")
+RUN_FIELDS = ("scenario", "n", "delay", "server", "workers", "threads")
+RACE_FIELDS = (*RUN_FIELDS, "versus", "versus_server", "versus_workers", "versus_threads")
+ADDRESSES = ["http://127.0.0.1:8001", "127.0.0.1", "Uvicorn", "uvicorn ", "gunicorn"]
+
+
+def _is(value: object, *allowed: object) -> bool:
+    """Whether value is one of allowed, as JSON sees it: True is not 1, nor 1.0 1."""
+    return any(type(value) is type(a) and value == a for a in allowed)
+
+
+def _delay_in_range(raw: str) -> bool:
+    try:
+        return 0 <= float(raw) <= 10
+    except ValueError:
+        return False
+
+
+def _out_of(least: int, most: int) -> st.SearchStrategy[object]:
+    """Anything but a whole number from least to most, as a JSON number or a string."""
+    outside = st.integers(max_value=least - 1) | st.integers(min_value=most + 1)
+    return (
+        outside
+        | outside.map(str)
+        | st.floats()
+        | st.booleans()
+        | st.text(max_size=8).filter(lambda t: t != "" and not t.strip().isdecimal())
+        | st.lists(json_values, max_size=2)
+        | st.dictionaries(st.text(max_size=3), json_values, max_size=2)
+    )
+
+
+BAD_VALUES: dict[str, st.SearchStrategy[object]] = {
+    "scenario": json_values.filter(lambda v: not (isinstance(v, str) and v in SCENARIOS)),
+    "n": _out_of(1, MAX_RUN_N) | st.sampled_from(NOT_GIVEN),  # n is required
+    "delay": st.floats().filter(lambda x: not 0 <= x <= 10)
+    | st.integers().filter(lambda x: not 0 <= x <= 10)
+    | st.booleans()
+    | st.text(max_size=12).filter(lambda t: t != "" and not _delay_in_range(t))
+    | st.lists(json_values, max_size=2)
+    | st.dictionaries(st.text(max_size=3), json_values, max_size=2),
+    "server": json_values.filter(
+        lambda v: not _is(v, *NOT_GIVEN) and not (isinstance(v, str) and v in SERVERS)
+    )
+    | st.sampled_from(ADDRESSES),
+}
+BAD_VALUES["versus_server"] = BAD_VALUES["server"]
+
+
+def _most(slug: object, field: str) -> int:
+    """The most workers or threads the server named slug takes (1 for a bad name)."""
+    server = SERVERS.get(slug) if isinstance(slug, str) else None
+    if server is None:
+        return 1
+    return (server.threads if field.endswith("threads") else server.workers)[1]
+
+
+@st.composite
+def bad_launches(draw: st.DrawFn) -> tuple[str, dict[str, Any], frozenset[str]]:
+    """A launch (path, fields) with at least one bad field, and which fields are bad.
+
+    It starts from a good one (n=1, delay 0, the default server; a race of two scenarios)
+    and spoils some fields; where a spoiled workers or threads needs another server to be
+    out of bounds, it names that server, itself a good value.
+    """
+    path = draw(st.sampled_from(["/runs/", "/races/"]))
+    scenario, versus = draw(
+        st.lists(st.sampled_from(list(SCENARIOS)), min_size=2, max_size=2, unique=True)
+    )
+    fields: dict[str, Any] = {"scenario": scenario, "n": 1, "delay": 0}
+    if path == "/races/":
+        fields["versus"] = versus
+    names = RACE_FIELDS if path == "/races/" else RUN_FIELDS
+    bad = draw(st.sets(st.sampled_from(names), min_size=1, max_size=3))
+    for field in sorted(bad):
+        if field in BAD_VALUES:
+            fields[field] = draw(BAD_VALUES[field])
+        elif field in ("workers", "threads"):
+            # Out of the bounds of the run's server: the default, or one named for it.
+            if "server" not in fields:
+                fields["server"] = draw(st.sampled_from(list(SERVERS)))
+            fields[field] = draw(_out_of(1, _most(fields["server"], field)))
+        elif field == "versus":
+            # Not another scenario's name; left out, it is the same scenario on one server.
+            fields[field] = draw(
+                BAD_VALUES["scenario"].filter(lambda v: not _is(v, *NOT_GIVEN))
+                | st.sampled_from([*NOT_GIVEN, scenario])
+            )
+        elif "versus_server" not in fields and draw(st.booleans()):
+            # versus_workers or versus_threads on one server: they must be left out.
+            fields[field] = draw(json_values.filter(lambda v: not _is(v, *NOT_GIVEN)))
+        else:
+            # ... and on another server, within its bounds.
+            if "versus_server" not in fields:
+                others = [slug for slug in SERVERS if slug != fields.get("server", "uvicorn")]
+                fields["versus_server"] = draw(st.sampled_from(others))
+            fields[field] = draw(_out_of(1, _most(fields["versus_server"], field)))
+    fields |= draw(st.fixed_dictionaries({}, optional={"url": json_values}))
+    return path, fields, frozenset(bad)
 
 
 def _assert_clear_refusal(response: httpx.Response, fields: set[str]) -> None:
@@ -61,31 +153,83 @@ def _assert_clear_refusal(response: httpx.Response, fields: set[str]) -> None:
     body = response.json()
     assert isinstance(body["error"], str)
     assert body["error"]
-    assert body["field"] in fields
+    assert body["field"] in fields, body
+
+
+def _run_ids(server: Server) -> list[int]:
+    return [run["id"] for run in httpx.get(server.url + "/runs/", timeout=10).json()["runs"]]
+
+
+def _post_json(server: Server, path: str, fields: dict[str, Any]) -> httpx.Response:
+    # Python's own encoding, which writes NaN and Infinity as JavaScript would.
+    return httpx.post(
+        server.url + path,
+        content=json.dumps(fields),
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
+
+
+@pytest.fixture(scope="module")
+def untouched(target: Server) -> tuple[list[int], dict[str, dict[str, Any]]]:
+    """The runs listed and the servers' states before any bad launch: they must stay so."""
+    return _run_ids(target), target.servers()
 
 
 @EXAMPLES
-@given(fields=launch_fields, path=st.sampled_from(["/runs/", "/races/"]))
-def test_generated_launches_are_launched_or_refused_clearly(
-    target: Server, fields: dict[str, Any], path: str
+@given(launch=bad_launches())
+def test_generated_bad_launches_are_refused_naming_a_bad_field(
+    target: Server,
+    untouched: tuple[list[int], dict[str, dict[str, Any]]],
+    launch: tuple[str, dict[str, Any], frozenset[str]],
 ) -> None:
-    # Python's own encoding, which writes NaN and Infinity as JavaScript would.
-    response = httpx.post(
-        target.url + path,
-        content=json.dumps(fields),
-        headers={"Content-Type": "application/json"},
-        timeout=10,
-    )
+    path, fields, bad = launch
 
-    assert response.status_code in {201, 400, 409}, response.text
-    if response.status_code == 201:
-        created = response.json()
-        for run in created.get("runs", [created]):
-            assert run["scenario"] in SCENARIOS
-            assert 1 <= run["n"] <= MAX_RUN_N
-            assert 0 <= run["delay"] <= 10
-    else:
-        _assert_clear_refusal(response, {"scenario", "versus", "n", "delay", "body"})
+    response = _post_json(target, path, fields)
+
+    assert response.status_code == 400, response.text
+    _assert_clear_refusal(response, set(bad))
+    # Nothing started: no run, and no server (nor another configuration of one).
+    assert (_run_ids(target), target.servers()) == untouched
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    path=st.sampled_from(["/runs/", "/races/"]),
+    pair=st.lists(st.sampled_from(list(SCENARIOS)), min_size=2, max_size=2, unique=True),
+    given_as=st.fixed_dictionaries(
+        {"n": st.sampled_from([1, "1"]), "delay": st.sampled_from([0, 0.0, "0", "0.0", "-0"])},
+        optional={
+            "server": st.sampled_from([None, "", "uvicorn"]),
+            "workers": st.sampled_from([None, "", 1, "1"]),
+            "threads": st.sampled_from([None, "", 1, "1"]),
+            "versus_server": st.sampled_from([None, "", "uvicorn"]),
+            "url": json_values,
+        },
+    ),
+)
+def test_generated_good_launches_run_on_the_default_server(
+    target: Server, path: str, pair: list[str], given_as: dict[str, Any]
+) -> None:
+    scenario, versus = pair
+    fields = {"scenario": scenario, **given_as}
+    if path == "/races/":
+        fields["versus"] = versus
+
+    response = _post_json(target, path, fields)
+
+    # 409: a run of the scenario from an earlier example has not ended yet.
+    assert response.status_code in {201, 409}, response.text
+    if response.status_code == 409:
+        _assert_clear_refusal(response, {"scenario"})
+        return
+    created = response.json()
+    runs = created.get("runs", [created])
+    assert [run["scenario"] for run in runs] == pair[: len(runs)]
+    for run in runs:
+        assert (run["server"], run["workers"], run["threads"]) == ("uvicorn", 1, 1)
+        assert (run["n"], run["delay"]) == (1, 0)
+        assert finish(target.url, run["id"])["done"] == 1
 
 
 @EXAMPLES
@@ -97,7 +241,7 @@ def test_generated_bodies_are_refused_clearly(target: Server, body: bytes) -> No
 
     assert response.status_code in {400, 409} or response.status_code == 201, response.text
     if response.status_code == 400:
-        _assert_clear_refusal(response, {"scenario", "n", "delay", "body"})
+        _assert_clear_refusal(response, {*RUN_FIELDS, "body"})
 
 
 def _small_enough(raw: str) -> bool:
@@ -121,7 +265,9 @@ def test_generated_delays_are_answered_or_refused_clearly(
 ) -> None:
     assume(_small_enough(raw))
 
-    response = httpx.get(f"{target.url}/scenarios/{slug}/", params={"delay": raw}, timeout=10)
+    response = httpx.get(
+        f"{target.subject_url}/scenarios/{slug}/", params={"delay": raw}, timeout=10
+    )
 
     try:
         valid = 0 <= float(raw) <= 10
@@ -242,7 +388,7 @@ def test_a_body_just_under_the_limit_is_read(target: Server) -> None:
         ("GET", "/presenter/"),
         ("POST", "/health/"),
         ("POST", "/events/"),
-        ("POST", "/scenarios/async-sleep/"),
+        ("POST", "/servers/"),
     ],
 )
 def test_wrong_methods_are_405s(target: Server, method: str, path: str) -> None:
@@ -250,6 +396,14 @@ def test_wrong_methods_are_405s(target: Server, method: str, path: str) -> None:
 
     assert response.status_code == 405
     assert response.headers["allow"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_wrong_methods_on_a_scenario_are_405s(target: Server, method: str) -> None:
+    response = httpx.request(method, target.subject_url + "/scenarios/async-sleep/")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
 
 
 def test_the_token_form_without_a_token_configured_says_so(target: Server) -> None:

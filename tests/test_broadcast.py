@@ -4,9 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
-from dashboard.broadcast import EVENT_BUFFER, FRAME_BUFFER, HISTORY_S, Broadcaster
-from dashboard.telemetry import TICK_S
+import pytest
+from django.conf import settings
+
+from dashboard import instrument
+from dashboard.runs.manager import RunManager
+from dashboard.servers.pool import ServerPool
+from dashboard.telemetry.broadcast import (
+    EVENT_BUFFER,
+    FRAME_BUFFER,
+    HISTORY_FRAMES,
+    Broadcaster,
+)
+from dashboard.telemetry.collector import Collector
+from dashboard.telemetry.frames import TICK_S
+from dashboard.web.events import stream
 
 
 def test_a_subscriber_that_does_not_read_keeps_only_the_newest_frames() -> None:
@@ -22,22 +36,43 @@ def test_a_subscriber_that_does_not_read_keeps_only_the_newest_frames() -> None:
     assert batch == [("frame", str(i)) for i in range(FRAME_BUFFER * 3, FRAME_BUFFER * 4)]
 
 
-def test_run_events_are_kept_until_the_buffer_is_full_then_the_subscriber_is_cut_off() -> None:
-    async def scenario() -> tuple[bool, bool, int]:
+@pytest.mark.parametrize("name", ["run", "server"])
+def test_events_are_kept_until_the_buffer_is_full_then_the_subscriber_is_cut_off(
+    name: str,
+) -> None:
+    async def scenario() -> tuple[bool, bool, list[tuple[str, str]]]:
         broadcaster = Broadcaster()
         subscriber = broadcaster.subscribe()
         for i in range(EVENT_BUFFER):
-            broadcaster.publish_run(str(i))
+            broadcaster.publish_event(name, str(i))
         kept_all = not subscriber.cut_off
-        broadcaster.publish_run("one too many")
+        broadcaster.publish_event(name, "one too many")
         batch = await subscriber.next_batch()
-        return kept_all, subscriber.cut_off, len(batch)
+        return kept_all, subscriber.cut_off, batch
 
     kept_all, cut_off, delivered = asyncio.run(scenario())
 
     assert kept_all
     assert cut_off
-    assert delivered == EVENT_BUFFER
+    assert delivered == [(name, str(i)) for i in range(EVENT_BUFFER)]
+
+
+def test_events_come_before_the_frames_kept_beside_them() -> None:
+    async def scenario() -> list[tuple[str, str]]:
+        broadcaster = Broadcaster()
+        subscriber = broadcaster.subscribe()
+        broadcaster.publish_frame("f1")
+        broadcaster.publish_event("server", "s")
+        broadcaster.publish_frame("f2")
+        broadcaster.publish_event("run", "r")
+        return await subscriber.next_batch()
+
+    assert asyncio.run(scenario()) == [
+        ("server", "s"),
+        ("run", "r"),
+        ("frame", "f1"),
+        ("frame", "f2"),
+    ]
 
 
 def test_history_holds_the_last_two_minutes_as_one_json_array() -> None:
@@ -47,22 +82,54 @@ def test_history_holds_the_last_two_minutes_as_one_json_array() -> None:
 
     history = json.loads(broadcaster.history_json())
 
-    assert len(history) == round(HISTORY_S / TICK_S)
+    assert round(HISTORY_FRAMES * TICK_S) == 120  # seconds
+    assert len(history) == HISTORY_FRAMES
+    assert history[0] == {"t": 3000 - HISTORY_FRAMES}
     assert history[-1] == {"t": 2999}
 
 
-def test_closing_a_stream_releases_its_subscriber() -> None:
-    from dashboard.events import stream
-    from dashboard.instrument import broadcaster
+def test_closing_a_stream_releases_its_subscriber(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The stream's generator, on the instrument's real parts (none of them started)."""
+    broadcaster = Broadcaster()
 
-    async def scenario() -> tuple[int, int, str]:
-        before = len(broadcaster.subscribers)
+    def announce(data: dict[str, object]) -> None:
+        broadcaster.publish_event("run", json.dumps(data))
+
+    parts = instrument.Instrument(
+        broadcaster=broadcaster,
+        runs=RunManager(announce),
+        pool=ServerPool(env={}, data_dir=tmp_path, announce=announce, probes_seen=None),
+        collector=Collector(settings.REDIS_URL, on_spans=lambda *args: None),
+    )
+    monkeypatch.setattr(instrument, "_current", parts)
+
+    async def scenario() -> tuple[int, int, str, object]:
         events = stream()
         first = await anext(events)
         during = len(broadcaster.subscribers)
         await events.aclose()
-        return during - before, len(broadcaster.subscribers) - before, str(first.event)
+        return during, len(broadcaster.subscribers), str(first.event), first.data
 
-    added, left, first_event = asyncio.run(scenario())
+    during, left, first_event, data = asyncio.run(scenario())
 
-    assert (added, left, first_event) == (1, 0, "history")
+    assert (during, left, first_event) == (1, 0, "history")
+    assert json.loads(str(data)) == {"frames": [], "runs": [], "servers": {}}
+
+
+def test_closing_the_broadcaster_ends_every_stream_at_once() -> None:
+    """Ctrl-C: the streams end now, so the browsers' connections do not hold the exit up."""
+
+    async def scenario() -> tuple[list[tuple[str, str]], bool, bool]:
+        broadcaster = Broadcaster()
+        waiting = broadcaster.subscribe()
+        batch = asyncio.create_task(waiting.next_batch())
+        await asyncio.sleep(0)  # the subscriber waits for news
+        broadcaster.close()
+        late = broadcaster.subscribe()
+        return await asyncio.wait_for(batch, 1), waiting.cut_off, late.cut_off
+
+    batch, cut_off, late_cut_off = asyncio.run(scenario())
+
+    assert (batch, cut_off, late_cut_off) == ([], True, True)

@@ -1,4 +1,5 @@
-"""Faults: a failing upstream, a dying or frozen load generator; runs end, errors are counted."""
+"""Faults: a failing upstream, a dying load generator, a dying subject server; runs end, errors
+are counted, and the next run goes on."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from asyncviews.scenarios import DEFAULT_EXECUTOR_THREADS
-from tests.runs import finish, get_run, launch, launch_and_finish
+from tests.runs import finish, get_run, launch, launch_and_finish, wait_all_in_flight
 from tests.server import Server, child_pids, http_server, start_server, wait_for
 
 
@@ -63,14 +64,14 @@ def test_upstream_failures_are_errors_counted_by_kind(tmp_path: Path) -> None:
         for run in runs:
             assert (run["status"], run["done"], run["errors"]) == ("finished", 5, 5), run
             assert run["error_kinds"] == {kind: 5}
-            assert {status for _, _, status in run["timings"]} == {500}
+            assert {status for *_, status, _ in run["timings"]} == {500}
 
 
 def _loadgen_of(server: Server) -> int:
     pids: list[int] = []
 
     def started() -> bool:
-        pids[:] = child_pids(server.process.pid, running="dashboard.loadgen")
+        pids[:] = child_pids(server.process.pid, running="dashboard.runs.loadgen")
         return len(pids) == 1
 
     wait_for(started, deadline_s=10, what="the load generator to start")
@@ -98,3 +99,33 @@ def test_a_load_generator_that_dies_mid_run_fails_the_run_with_its_results(
     assert len(failed["timings"]) == failed["done"]
     assert f"run {run['id']}: the load generator exited with -9" in server.log()
     assert launch_and_finish(server.url, "async-sleep", 5, 0)["status"] == "finished"
+
+
+def test_a_subject_killed_mid_run_ends_the_run_with_its_calls_as_errors_and_starts_again(
+    tmp_path: Path,
+) -> None:
+    server = start_server(tmp_path)
+    try:
+        run = launch(server.url, "async-sleep", 10, 5)
+        wait_all_in_flight(server.url, run)
+        wait_for(
+            lambda: get_run(server.url, run["id"])["peaks"]["in_view"] == 10,
+            deadline_s=10,
+            what="all ten calls in the view",
+        )
+        (subject,) = child_pids(server.process.pid, running="asyncviews.asgi:application")
+        os.kill(subject, signal.SIGKILL)
+        ended = finish(server.url, run["id"])
+        # The next launch finds the server gone and starts it again.
+        after = launch_and_finish(server.url, "async-sleep", 5, 0)
+        (restarted,) = child_pids(server.process.pid, running="asyncviews.asgi:application")
+    finally:
+        server.stop()
+
+    # Well before the views' 5 s: the calls end when the connections do.
+    assert ended["wall_s"] < 4
+    assert (ended["status"], ended["done"], ended["errors"]) == ("finished", 10, 10), ended
+    assert {status for *_, status, _ in ended["timings"]} == {0}
+    assert sum(ended["error_kinds"].values()) == 10
+    assert (after["status"], after["errors"]) == ("finished", 0)
+    assert restarted != subject

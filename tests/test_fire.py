@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from asyncviews.scenarios import SCENARIOS
 from dashboard.addresses import local_url
-from tests.server import ROOT, Server, free_port
+from tests.server import ROOT, Server, free_port, start_server
 
 COMMAND_DEADLINE_S = 60
 
@@ -39,7 +41,7 @@ def test_summary(server: Server) -> None:
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].endswith(": async-sleep x20, delay 0.2 s, finished")
+    assert lines[0].endswith(": async-sleep x20, delay 0.2 s, on uvicorn, one process, finished")
     assert [line.split()[0] for line in lines[1:]] == [
         "wall",
         "rate",
@@ -64,7 +66,8 @@ def test_json(server: Server) -> None:
     assert run["status"] == "finished"
     assert run["scenario"] == "async-sleep"
     assert len(run["timings"]) == 20
-    assert all(status == 200 for _, _, status in run["timings"])
+    assert run["server"] == "uvicorn"
+    assert all(status == 200 for *_, status, _ in run["timings"])
 
 
 def test_server_refuses_a_bad_scenario(server: Server) -> None:
@@ -161,8 +164,8 @@ def test_a_race_prints_both_runs_and_the_winner(server: Server) -> None:
     assert result.returncode == 0, result.stderr
     firsts = [line for line in result.stdout.splitlines() if line.startswith("run ")]
     assert [line.split(": ")[1] for line in firsts] == [
-        "async-gather x10, delay 0.3 s, finished",
-        "sync-sequential x10, delay 0.3 s, finished",
+        "async-gather x10, delay 0.3 s, on uvicorn, one process, finished",
+        "sync-sequential x10, delay 0.3 s, on uvicorn, one process, finished",
     ]
     assert result.stdout.splitlines()[-1].startswith("race: async-gather finished first, 0.")
 
@@ -176,3 +179,80 @@ def test_a_race_as_json_holds_both_runs_linked(server: Server) -> None:
     first, second = json.loads(result.stdout)["runs"]
     assert (first["rival"], second["rival"]) == (second["id"], first["id"])
     assert len(first["timings"]) == len(second["timings"]) == 5
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A dashboard of this module's own: the servers it starts go away with it."""
+    running = start_server(tmp_path_factory.mktemp("fire"))
+    yield running
+    running.stop()
+
+
+def test_server_workers_and_threads_are_sent_and_named(dashboard: Server) -> None:
+    result = fire(
+        dashboard,
+        *("sync-sleep", "-n", "4", "--delay", "0.2", "--json"),
+        *("--server", "gunicorn-gthread", "--workers", "1", "--threads", "2"),
+    )
+    shown = fire(
+        dashboard,
+        *("sync-sleep", "-n", "4", "--delay", "0.2"),
+        *("--server", "gunicorn-gthread", "--workers", "1", "--threads", "2"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    run = json.loads(result.stdout)
+    assert (run["server"], run["workers"], run["threads"]) == ("gunicorn-gthread", 1, 2)
+    # Two threads serve the four calls in two rounds.
+    assert run["ideal_wall_s"] == pytest.approx(0.4)
+    assert run["wall_s"] >= 0.35
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].endswith(
+        ": sync-sleep x4, delay 0.2 s, on gunicorn-gthread, 1 worker, 2 threads, finished"
+    )
+    assert lines[1].startswith("wall      0.")
+    assert "ideal 0.400 s" in lines[1]
+    # WSGI: no event loop serves the calls, so there is no loop lag to show.
+    assert lines[5].startswith("peaks     in flight 4, in view ")
+    assert lines[5].endswith(", no event loop")
+
+
+def test_a_race_of_one_scenario_on_two_servers_prints_both_runs_and_the_winner(
+    dashboard: Server,
+) -> None:
+    result = fire(
+        dashboard,
+        *("async-sleep", "-n", "8", "--delay", "0.5", "--server", "uvicorn"),
+        *("--versus-server", "gunicorn-sync", "--versus-workers", "2"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    firsts = [line for line in lines if line.startswith("run ")]
+    assert [line.split(": ")[1] for line in firsts] == [
+        "async-sleep x8, delay 0.5 s, on uvicorn, one process, finished",
+        "async-sleep x8, delay 0.5 s, on gunicorn-sync, 2 workers, finished",
+    ]
+    # Eight calls overlap on uvicorn's loop; two sync workers take them two at a time.
+    assert re.fullmatch(r"race: uvicorn finished first, (\d+\.\d{3}) s sooner", lines[-1])
+    assert float(lines[-1].split()[4]) >= 0.8
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--server", "nginx"), "server must be one of 'uvicorn', "),
+        (("--workers", "4"), "workers must be 1 for uvicorn, which has one worker; got 4"),
+        (("--versus-server", "apache"), "versus_server must be one of 'uvicorn', "),
+    ],
+)
+def test_the_dashboard_refuses_a_bad_server(
+    server: Server, args: tuple[str, ...], message: str
+) -> None:
+    result = fire(server, "async-sleep", "-n", "2", *args)
+
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert result.stderr.startswith("CommandError: " + message), result.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.runs import finish, launch, wait_all_in_flight
+from tests.runs import finish, launch, race, wait_all_in_flight
 from tests.server import Server, start_server, wait_for
 
 
@@ -30,7 +30,8 @@ def test_a_scenario_runs_once_at_a_time(server: Server) -> None:
         assert refused.status_code == 409
         assert refused.json()["field"] == "scenario"
         assert refused.json()["error"].startswith(
-            f"scenario is busy: run {first['id']} of async-sleep (0 of 5 done);"
+            f"scenario is busy on that server: run {first['id']} of async-sleep@uvicorn "
+            "(0 of 5 done);"
         )
         assert int(refused.headers["Retry-After"]) >= 1
     assert finish(server.url, first["id"])["status"] == "finished"
@@ -76,17 +77,14 @@ def test_a_huge_n_in_a_form_is_a_400(server: Server) -> None:
 
 
 def test_the_two_runs_of_a_race_fire_at_the_same_instant(server: Server) -> None:
-    response = httpx.post(
-        server.url + "/races/",
-        json={"scenario": "async-sleep", "versus": "sync-sleep", "n": 20, "delay": 0.5},
-        timeout=10,
-    )
-    runs = [finish(server.url, run["id"]) for run in response.json()["runs"]]
+    started = race(server.url, "async-sleep", 20, 0.5, versus="sync-sleep")
+    runs = [finish(server.url, run["id"]) for run in started]
 
-    # Timings count from the instant both load generators were told to fire.
-    first_starts = [min(start for start, _, _ in run["timings"]) for run in runs]
-    assert all(0 <= start < 0.3 for start in first_starts)
-    assert abs(first_starts[0] - first_starts[1]) < 0.1
+    # Timings count from the instant both load generators were told to fire: the same one.
+    assert runs[0]["start_at"] == runs[1]["start_at"]
+    first_sent = [min(sent for _, sent, *_ in run["timings"]) for run in runs]
+    assert all(0 <= sent < 0.3 for sent in first_sent)
+    assert abs(first_sent[0] - first_sent[1]) < 0.1
 
 
 def test_slow_orm_queries_do_not_hold_up_launches(server: Server) -> None:

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from dashboard.runs import OVERRUN_S
-from tests.runs import finish, get_run, launch
+from dashboard.runs.admission import OVERRUN_S
+from tests.runs import finish, get_run, launch, wait_all_in_flight
 from tests.server import Server, child_pids, start_server, wait_for
 
 MAX_IN_FLIGHT = 30
@@ -49,7 +49,7 @@ def test_launches_past_max_in_flight_are_409s_saying_what_runs(limited: Server) 
     message = too_many.json()["error"]
     assert re.fullmatch(
         rf"n=11 would make 31 requests in flight, over max_in_flight 30: run {first['id']} "
-        r"\(async-sleep, 20 of 20 open\); retry when they end, within (\d+) s",
+        r"\(async-sleep@uvicorn, 20 of 20 open\); retry when they end, within (\d+) s",
         message,
     ), message
     assert too_many.json()["field"] == "n"
@@ -70,7 +70,7 @@ def test_requests_open_at_the_run_time_limit_are_cancelled_and_counted(limited: 
     assert run["status"] == "finished"
     assert (run["done"], run["errors"]) == (5, 5)
     assert run["error_kinds"] == {"run time limit": 5}
-    assert {status for _, _, status in run["timings"]} == {0}
+    assert {(status, kind) for *_, status, kind in run["timings"]} == {(0, "run time limit")}
     assert RUN_TIME_LIMIT_S <= run["wall_s"] < RUN_TIME_LIMIT_S + 1
 
 
@@ -79,17 +79,20 @@ def test_a_frozen_load_generator_is_stopped_past_the_limit(limited: Server) -> N
     pids: list[int] = []
 
     def started() -> bool:
-        pids[:] = child_pids(limited.process.pid, running="dashboard.loadgen")
+        pids[:] = child_pids(limited.process.pid, running="dashboard.runs.loadgen")
         return len(pids) == 1
 
     wait_for(started, deadline_s=10, what="the load generator to start")
+    # Frozen mid-run, once it has fired: its calls are out and it will never report them.
+    wait_all_in_flight(limited.url, run)
     os.kill(pids[0], signal.SIGSTOP)
 
     failed = finish(limited.url, run["id"], deadline_s=RUN_TIME_LIMIT_S + OVERRUN_S + 10)
 
     assert failed["status"] == "failed"
     assert (
-        f"run {run['id']}: the load generator still ran {OVERRUN_S:g} s past the run time limit"
+        f"run {run['id']}: the load generator was still running {OVERRUN_S:g} s past the run "
+        "time limit"
     ) in limited.log()
     assert get_run(limited.url, run["id"])["status"] == "failed"
     assert launch(limited.url, "async-sleep", 20, 0)["status"] == "running"

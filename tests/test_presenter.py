@@ -168,11 +168,25 @@ def test_the_event_stream_shows_only_what_the_runs_api_shows_everyone(guarded: S
     caller.join(timeout=30)
 
     public = httpx.get(f"{guarded.url}/runs/{fired['id']}/").json()
+    servers = httpx.get(guarded.url + "/servers/").json()["servers"]
+    public_states = {s["slug"]: s["state"] for s in servers if s["state"] is not None}
     run_events = [e.data for e in raw if e.name == "run"]
     assert run_events
     # Besides what the runs API shows: how long the run has been going, for the live chart.
-    assert all(set(data) == set(public) - {"timings"} | {"elapsed_s"} for data in run_events)
-    assert {e.name for e in raw} <= {"history", "frame", "run"}
+    assert all(
+        set(data) == set(public) - {"timings", "spans"} | {"elapsed_s"} for data in run_events
+    )
+    # The servers' states as GET /servers/ shows them to everyone; frames add their processes.
+    history = next(e.data for e in raw if e.name == "history")
+    assert history["servers"] == public_states
+    frame_states = [e.data["servers"] for e in raw if e.name == "frame"]
+    assert frame_states
+    assert all(
+        {slug: {k: v for k, v in state.items() if k != "processes"}} == {slug: public_states[slug]}
+        for states in frame_states
+        for slug, state in states.items()
+    )
+    assert {e.name for e in raw} <= {"history", "frame", "run", "server"}
     shown = repr([e.data for e in raw])
     assert TOKEN not in shown
     assert guarded.url.removeprefix("http://") not in shown

@@ -1,18 +1,21 @@
-"""No open relay: the load generator only ever calls this server's own scenario URLs."""
+"""No open relay: the load only ever goes to a subject the dashboard itself started on loopback.
+
+Whatever a launch request carries (a Host header, X-Forwarded-* headers, extra fields naming a
+URL, a host or a port, a server given as an address), the load generator calls the subject's
+scenario URL and nothing else: a bystander server on this machine never hears from it.
+"""
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 
 from tests.runs import finish
-from tests.server import Server, free_port, http_server, start_server
+from tests.server import Server, http_server
 
 
 class _Bystander(BaseHTTPRequestHandler):
@@ -37,74 +40,84 @@ def bystander() -> Iterator[str]:
         yield url
 
 
-def test_no_header_or_field_of_the_request_redirects_the_load(
-    server: Server, bystander: str
-) -> None:
-    port = httpx.URL(bystander).port
+def _pointing_at(url: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every field and header of a launch that might name where the load goes: all at url."""
+    port = httpx.URL(url).port
     elsewhere = f"127.0.0.1:{port}"
+    fields = {
+        "url": f"{url}/",
+        "subject_url": url,
+        "versus_url": url,
+        "host": "127.0.0.1",
+        "port": port,
+        "headers": {"Host": elsewhere},
+    }
+    headers = {
+        "Host": elsewhere,
+        "X-Forwarded-Host": elsewhere,
+        "X-Forwarded-Port": str(port),
+        "X-Forwarded-Proto": "http",
+        "X-Forwarded-For": "127.0.0.1",
+        "Forwarded": f"for=127.0.0.1;host={elsewhere};proto=http",
+    }
+    return fields, headers
+
+
+def _assert_reached_the_subject(server: Server, run_id: int, n: int) -> None:
+    run = finish(server.url, run_id)
+    assert (run["status"], run["server"]) == ("finished", "uvicorn")
+    assert {status for _, _, _, status, _ in run["timings"]} == {200}
+    # The subject's own probe saw every request in its view, by the run's request ids.
+    assert sorted(index for index, *_ in run["spans"]) == list(range(n))
+
+
+def test_no_header_or_field_of_a_launch_redirects_the_load(server: Server, bystander: str) -> None:
+    fields, headers = _pointing_at(bystander)
+
     response = httpx.post(
         server.url + "/runs/",
-        json={
-            "scenario": "async-sleep",
-            "n": 5,
-            "delay": 0,
-            "url": f"{bystander}/",
-            "host": "127.0.0.1",
-            "port": port,
-            "headers": {"Host": elsewhere},
-        },
-        headers={
-            "Host": elsewhere,
-            "X-Forwarded-Host": elsewhere,
-            "X-Forwarded-Port": str(port),
-            "X-Forwarded-Proto": "https",
-            "X-Forwarded-For": "127.0.0.1",
-            "Forwarded": f"for=127.0.0.1;host={elsewhere};proto=http",
-        },
+        json={"scenario": "async-sleep", "n": 5, "delay": 0, **fields},
+        headers=headers,
+        timeout=60,
     )
 
     assert response.status_code == 201, response.text
-    run = finish(server.url, response.json()["id"])
-    assert run["status"] == "finished"
-    assert {status for _, _, status in run["timings"]} == {200}
-    assert run["peaks"]["in_view"] >= 1
+    _assert_reached_the_subject(server, response.json()["id"], 5)
     assert _Bystander.paths == []
 
 
-def test_a_server_that_does_not_know_its_own_address_launches_nothing(tmp_path: Path) -> None:
-    server = start_server(tmp_path, plain_uvicorn=True)
-    try:
-        response = httpx.post(
-            server.url + "/runs/", json={"scenario": "async-sleep", "n": 1, "delay": 0}
-        )
-        listed = httpx.get(server.url + "/runs/").json()["runs"]
-    finally:
-        server.stop(signal.SIGINT)
+def test_no_header_or_field_of_a_race_redirects_the_load(server: Server, bystander: str) -> None:
+    fields, headers = _pointing_at(bystander)
 
-    assert response.status_code == 503
-    assert response.json() == {
-        "error": "this server does not know its own address, the only one the load generator "
-        "calls: serve with `manage.py serve` or set ASYNCVIEWS_SELF_URL"
-    }
-    assert listed == []
-
-
-def test_another_asgi_server_is_told_its_address_by_the_environment(tmp_path: Path) -> None:
-    port = free_port()
-    server = start_server(
-        tmp_path,
-        env={"ASYNCVIEWS_SELF_URL": f"http://127.0.0.1:{port}"},
-        port=port,
-        plain_uvicorn=True,
+    response = httpx.post(
+        server.url + "/races/",
+        json={"scenario": "async-sleep", "versus": "sync-sleep", "n": 3, "delay": 0, **fields},
+        headers=headers,
+        timeout=60,
     )
-    try:
-        response = httpx.post(
-            server.url + "/runs/", json={"scenario": "async-sleep", "n": 2, "delay": 0}
-        )
-        run = finish(server.url, response.json()["id"])
-    finally:
-        server.stop(signal.SIGINT)
 
-    assert response.status_code == 201
-    assert run["status"] == "finished"
-    assert run["peaks"]["in_view"] >= 1
+    assert response.status_code == 201, response.text
+    for run in response.json()["runs"]:
+        _assert_reached_the_subject(server, run["id"], 3)
+    assert _Bystander.paths == []
+
+
+@pytest.mark.parametrize("field", ["server", "versus_server"])
+def test_a_server_given_as_an_address_is_refused(
+    server: Server, bystander: str, field: str
+) -> None:
+    before = httpx.get(server.url + "/runs/").json()
+    port = httpx.URL(bystander).port
+
+    answers = [
+        httpx.post(
+            server.url + "/races/",
+            json={"scenario": "async-sleep", "versus": "sync-sleep", "n": 1, field: address},
+            timeout=10,
+        )
+        for address in (bystander, f"127.0.0.1:{port}", str(port))
+    ]
+
+    assert [(a.status_code, a.json()["field"]) for a in answers] == [(400, field)] * 3
+    assert httpx.get(server.url + "/runs/").json() == before
+    assert _Bystander.paths == []

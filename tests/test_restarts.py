@@ -1,4 +1,5 @@
-"""Restarts: Ctrl-C with browsers connected and kill -9 mid-run keep the runs and their timings."""
+"""Restarts: Ctrl-C with browsers connected and kill -9 mid-run keep the runs, their timings
+and the servers they ran on."""
 
 from __future__ import annotations
 
@@ -72,7 +73,8 @@ def test_ctrl_c_with_50_browsers_and_a_run_going_exits_within_2_s(tmp_path: Path
 
 def test_kill_9_mid_run_keeps_the_timings_saved_so_far(tmp_path: Path) -> None:
     server = start_server(tmp_path)
-    before = launch_and_finish(server.url, "async-sleep", 10, 0)
+    # A run on another server: what it ran on, its timings and spans are kept as well.
+    before = launch_and_finish(server.url, "sync-sleep", 4, 0.1, server="gunicorn-sync", workers=2)
     run = launch(server.url, *TRICKLING)
     wait_for(
         lambda: _saved_done(server, run["id"]) >= DEFAULT_EXECUTOR_THREADS,
@@ -95,4 +97,6 @@ def test_kill_9_mid_run_keeps_the_timings_saved_so_far(tmp_path: Path) -> None:
     assert len(crashed["timings"]) == crashed["done"]
     assert crashed["error_kinds"] == {}
     assert kept == before
+    assert (kept["server"], kept["workers"]) == ("gunicorn-sync", 2)
+    assert len(kept["timings"]) == len(kept["spans"]) == 4
     assert listed == [run["id"], before["id"]]

@@ -17,13 +17,31 @@ def test_async_sleep_200_overlap_on_the_loop(server: Server) -> None:
     run = launch_and_finish(server.url, "async-sleep", 200, 1.0)
 
     assert run["status"] == "finished"
+    assert (run["server"], run["workers"], run["threads"]) == ("uvicorn", 1, 1)
     assert len(run["timings"]) == 200
-    assert {status for _, _, status in run["timings"]} == {200}
+    # One timing per request, by its index: [index, sent_s, answered_s, status, error kind].
+    assert sorted(index for index, *_ in run["timings"]) == list(range(200))
+    assert {(status, kind) for *_, status, kind in run["timings"]} == {(200, None)}
+    assert all(0 <= sent < answered for _, sent, answered, *_ in run["timings"])
     assert run["errors"] == 0
     assert run["wall_s"] < 2.0
     assert run["peaks"]["in_view"] >= 150
     assert run["p50_s"] <= run["p95_s"] <= run["p99_s"] <= run["max_s"] <= run["wall_s"]
     assert run["ideal_wall_s"] == 1.0
+
+
+def test_the_probe_spans_each_view_inside_its_request(server: Server) -> None:
+    run = launch_and_finish(server.url, "async-sleep", 20, 0.5)
+
+    # [index, entered_s, left_s, pid, thread id], on the run's clock like the timings.
+    spans = {index: span for index, *span in run["spans"]}
+    timings = {index: timing for index, *timing in run["timings"]}
+    assert sorted(spans) == list(range(20))
+    assert len({pid for _, _, pid, _ in spans.values()}) == 1
+    for index, (entered, left, _, _) in spans.items():
+        sent, answered, _, _ = timings[index]
+        assert sent <= entered < left <= answered
+        assert left - entered > 0.45  # the loop may wake a hair early
 
 
 def test_sync_sleep_50_runs_in_50_threads(server: Server) -> None:
@@ -192,6 +210,6 @@ def test_a_run_without_its_timings_for_polling(server: Server) -> None:
     light = httpx.get(f"{server.url}/runs/{run['id']}/", params={"timings": "no"}).json()
     bad = httpx.get(f"{server.url}/runs/{run['id']}/", params={"timings": "maybe"})
 
-    assert light == {key: value for key, value in run.items() if key != "timings"}
+    assert light == {key: value for key, value in run.items() if key not in {"timings", "spans"}}
     assert bad.status_code == 400
     assert bad.json() == {"error": "timings must be 'yes' or 'no', got 'maybe'", "field": "timings"}

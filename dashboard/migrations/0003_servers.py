@@ -65,5 +65,10 @@ class Migration(migrations.Migration):
             name="spans",
             field=models.JSONField(default=list),
         ),
+        migrations.AddField(
+            model_name="run",
+            name="phases",
+            field=models.JSONField(default=dict),
+        ),
         migrations.RunPython(reshape_timings, unshape_timings),
     ]

@@ -11,9 +11,10 @@ from collections import Counter
 from typing import Any
 
 from dashboard.models import Run
+from dashboard.runs.phases import phases
 from dashboard.runs.timing import Timing, duration, percentile
 
-PEAKS = ("in_flight", "in_view", "threads", "cpu_pct", "loop_lag_ms")
+PEAKS = ("in_flight", "in_view", "threads", "cpu_pct")
 
 
 class ActiveRun:
@@ -28,7 +29,8 @@ class ActiveRun:
         # Timings of the requests completed since the last frame.
         self.recent: list[Timing] = []
         self.error_kinds: Counter[str] = Counter()
-        self.peaks: dict[str, float] = dict.fromkeys(PEAKS, 0)
+        # loop_lag_ms stays None on servers without an event loop (WSGI).
+        self.peaks: dict[str, float | None] = {**dict.fromkeys(PEAKS, 0), "loop_lag_ms": None}
 
     @property
     def key(self) -> str:
@@ -63,7 +65,7 @@ class ActiveRun:
         """One line of the load generator's: requests sent, timings of those answered."""
         self.in_flight += line.get("sent", 0)
         self.in_flight_peak = max(self.in_flight_peak, self.in_flight)
-        self.peaks["in_flight"] = max(self.peaks["in_flight"], self.in_flight)
+        self.peaks["in_flight"] = max(self.peaks["in_flight"] or 0, self.in_flight)
         done = line.get("done", [])
         for timing in done:
             if timing[4] is not None:
@@ -87,15 +89,15 @@ class ActiveRun:
         processes is None when no probe of the server reported: telemetry missing.
         """
         peaks = self.peaks
-        peaks["in_view"] = max(peaks["in_view"], in_view)
+        peaks["in_view"] = max(peaks["in_view"] or 0, in_view)
         if processes is None:
             self.run.telemetry_missing_s = round(self.run.telemetry_missing_s + tick_s, 3)
             return
-        peaks["threads"] = max(peaks["threads"], sum(p["threads"] for p in processes))
-        peaks["cpu_pct"] = max(peaks["cpu_pct"], sum(p["cpu_pct"] for p in processes))
+        peaks["threads"] = max(peaks["threads"] or 0, sum(p["threads"] for p in processes))
+        peaks["cpu_pct"] = max(peaks["cpu_pct"] or 0, sum(p["cpu_pct"] for p in processes))
         lags = [p["loop_lag_ms"] for p in processes if p["loop_lag_ms"] is not None]
         if lags:
-            peaks["loop_lag_ms"] = max(peaks["loop_lag_ms"], *lags)
+            peaks["loop_lag_ms"] = max(peaks["loop_lag_ms"] or 0.0, *lags)
 
     def conclude(self, status: str, wall_s: float | None) -> None:
         self.ended = time.monotonic()
@@ -107,4 +109,5 @@ class ActiveRun:
         self.run.p95_s = percentile(durations, 0.95)
         self.run.p99_s = percentile(durations, 0.99)
         self.run.max_s = durations[-1] if durations else None
+        self.run.phases = phases(self.run.timings, self.run.spans)
         self.fold()

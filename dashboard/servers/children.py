@@ -9,7 +9,8 @@ Design choices:
   A gunicorn master that gets it stops its own workers. The signal is tied to the thread that
   started the child: children are only started from the event loop's thread.
 - Stopping sends the signal to the child's whole process group (a gunicorn master and its
-  workers), waits up to a grace period, then kills the group.
+  workers), waits up to a grace period a little longer than the servers' own graceful
+  shutdown (registry.GRACE_S), then kills the group: Ctrl-C must return within two seconds.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ async def stop(
     process: asyncio.subprocess.Process,
     sig: signal.Signals = signal.SIGTERM,
     *,
-    grace_s: float = 1.5,
+    grace_s: float = 1.2,
 ) -> int:
     """Signal the child's process group, kill it after grace_s; answers the exit status."""
     if process.returncode is None:

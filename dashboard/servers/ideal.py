@@ -5,17 +5,28 @@ limits. A server that holds `capacity` requests at once serves n calls in rounds
 as fast as one call alone. One that takes every call at once (a task or a thread per request)
 runs them on its event loops: one per worker process under ASGI, one per call under WSGI,
 where Django runs each async view on a loop of its own.
+
+Computing is another matter: a process computes on one core at a time whatever its threads
+(the GIL), so CPU-bound calls take turns in rounds of min(worker processes, cores); handed to
+a pool of one process per core, in rounds of the cores.
 """
 
 from __future__ import annotations
 
 import math
+import os
 
 from asyncviews.scenarios import Scenario
 from dashboard.servers.registry import Config, Server
 
+CORES = os.cpu_count() or 1
+
 
 def ideal_wall_s(scenario: Scenario, server: Server, config: Config, n: int, delay: float) -> float:
+    if scenario.work == "cpu":
+        return math.ceil(n / min(config.workers, CORES)) * delay
+    if scenario.work == "cpu-pool":
+        return math.ceil(n / CORES) * delay
     capacity = server.capacity(config.workers, config.threads)
     if capacity is not None:
         return math.ceil(n / capacity) * scenario.ideal_wall_s(1, delay, 1)

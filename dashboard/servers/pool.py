@@ -2,11 +2,12 @@
 
 Design choices:
 - One subject per server kind at a time, on a loopback port: the default one (uvicorn) on
-  SUBJECT_PORT when that is free, so the tutorial's URLs are where a newcomer looks; every
-  other on a free port.
+  SUBJECT_PORT (when that is free, unless it was given explicitly), so the tutorial's URLs are
+  where a newcomer looks; every other on a free port.
 - A subject is ready when it answers HTTP and, with telemetry on, the probes of all its worker
   processes have reported: a run never starts against a half-booted gunicorn.
-- Every change of state is announced (starting, ready, failed, stopped) for the page to show.
+- Every change of state is announced (starting, ready, failed, exited, stopping, stopped) for
+  the page to show.
 - A subject that cannot start is stopped whole and named in the error; the dashboard goes on.
 """
 
@@ -25,7 +26,13 @@ from typing import Any
 from django.conf import settings
 
 from dashboard.servers import children
-from dashboard.servers.ports import StartFailed, free_port, port_is_free, wait_until_answers
+from dashboard.servers.ports import (
+    StartFailed,
+    free_port,
+    log_tail,
+    port_is_free,
+    wait_until_answers,
+)
 from dashboard.servers.registry import DEFAULT_SERVER, SERVERS, Config
 
 logger = logging.getLogger(__name__)
@@ -39,6 +46,8 @@ class Subject:
     port: int
     process: asyncio.subprocess.Process
     log: Path
+    # Watches for the server exiting on its own (a crash, a kill): see ServerPool._watch.
+    watcher: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
@@ -65,6 +74,7 @@ class ServerPool:
         self.subjects: dict[str, Subject] = {}
         self.states: dict[str, dict[str, Any]] = {}
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._stopping: asyncio.Future[list[None]] | None = None
 
     def get(self, server: str) -> Subject | None:
         subject = self.subjects.get(server)
@@ -95,7 +105,12 @@ class ServerPool:
     async def _start(self, config: Config) -> Subject:
         server = SERVERS[config.server]
         wanted: int = settings.SUBJECT_PORT
-        port = wanted if config.server == DEFAULT_SERVER and port_is_free(wanted) else free_port()
+        if config.server == DEFAULT_SERVER and (
+            settings.SUBJECT_PORT_GIVEN or port_is_free(wanted)
+        ):
+            port = wanted
+        else:
+            port = free_port()
         what = f"{config.server} ({server.shape(config)})"
         self._set_state(config, "starting")
         log = self.data_dir / f"server-{config.server}.log"
@@ -115,6 +130,7 @@ class ServerPool:
             self._set_state(config, "failed", error=str(error))
             raise
         self.subjects[config.server] = subject
+        subject.watcher = asyncio.create_task(self._watch(subject), name=f"{what} watcher")
         self._set_state(config, "ready", url=subject.url)
         logger.info("%s serves on %s", what, subject.url)
         return subject
@@ -133,11 +149,35 @@ class ServerPool:
                 return
             await asyncio.sleep(0.05)
 
+    async def _watch(self, subject: Subject) -> None:
+        """A server that exits unasked is announced as exited, with why; the next run that
+        needs it starts it again."""
+        returncode = await subject.process.wait()
+        logger.error("%s exited with %s", subject.config.server, returncode)
+        self._set_state(
+            subject.config,
+            "exited",
+            error=f"{subject.config.server} exited with {returncode}:\n{log_tail(subject.log)}",
+        )
+
     async def _stop(self, subject: Subject) -> None:
+        if subject.watcher is not None:
+            subject.watcher.cancel()
+            await asyncio.gather(subject.watcher, return_exceptions=True)
         self._set_state(subject.config, "stopping")
         await children.stop(subject.process, signal.SIGINT)
         self._set_state(subject.config, "stopped")
 
+    def begin_stop_all(self) -> asyncio.Future[list[None]]:
+        """Start stopping every subject at once; stop_all() waits for this same stop.
+
+        Ctrl-C begins it at once: a subject still serving a sync view takes its whole grace
+        period, which must not wait for the dashboard's own connections to close first.
+        """
+        if self._stopping is None:
+            subjects, self.subjects = list(self.subjects.values()), {}
+            self._stopping = asyncio.gather(*(self._stop(subject) for subject in subjects))
+        return self._stopping
+
     async def stop_all(self) -> None:
-        subjects, self.subjects = list(self.subjects.values()), {}
-        await asyncio.gather(*(self._stop(subject) for subject in subjects))
+        await self.begin_stop_all()

@@ -53,6 +53,7 @@ class Collector:
         self.on_spans = on_spans
         self.connected = False
         self.processes: dict[tuple[str, int], Process] = {}
+        self.malformed = 0
 
     def probes_seen(self, server: str, since: float) -> int:
         """Processes of server heard from, whose first message came after `since`."""
@@ -108,6 +109,15 @@ class Collector:
             processes.sort(key=lambda p: p["pid"])
         return servers
 
+    def _take(self, data: bytes) -> None:
+        """Fold one message; one that is not a probe's is logged (once) and left out."""
+        try:
+            self.fold(json.loads(data))
+        except (ValueError, KeyError, TypeError) as error:
+            if not self.malformed:
+                logger.error("telemetry: left out a message that is not a probe's: %r", error)
+            self.malformed += 1
+
     async def run(self) -> None:
         """Subscribe and fold, reconnecting whenever Redis goes away; ends when cancelled."""
         while True:
@@ -123,7 +133,7 @@ class Collector:
                             ignore_subscribe_messages=True, timeout=READ_TIMEOUT_S
                         )
                         if message is not None:
-                            self.fold(json.loads(message["data"]))
+                            self._take(message["data"])
             except (aioredis.RedisError, OSError) as error:
                 if self.connected:
                     logger.warning("telemetry: lost Redis (%s); reconnecting", error)

@@ -20,7 +20,7 @@ from asyncviews.params import shown
 from asyncviews.scenarios import SCENARIOS
 from dashboard import instrument
 from dashboard.models import Run
-from dashboard.runs.manager import AtCapacity
+from dashboard.runs.admission import AtCapacity
 from dashboard.servers.ports import StartFailed
 from dashboard.servers.registry import SERVERS
 from dashboard.web.errors import error
@@ -60,7 +60,7 @@ async def _launch(request: HttpRequest, launches: Sequence[Launch]) -> HttpRespo
     """Admit, start the servers, create the runs and fire them together."""
     parts = instrument.current()
     try:
-        with parts.runs.admitting(
+        with parts.runs.admission.admitting(
             [(launch.scenario, launch.config) for launch in launches],
             sum(launch.n for launch in launches),
         ):
@@ -143,6 +143,7 @@ async def run_view(request: HttpRequest, run_id: int) -> JsonResponse:
     return JsonResponse(run.as_dict(with_timings=timings == "yes"))
 
 
+@csrf_exempt  # as run_view
 @require_GET
 def servers_view(request: HttpRequest) -> JsonResponse:
     """The server registry, with each server's bounds and what it is doing now."""

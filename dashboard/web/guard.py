@@ -1,7 +1,7 @@
 """Pure ASGI middleware around the whole site: bounded request bodies and security headers.
 
-Both sit outside Django because Django does not see everything: the event stream, the mock
-upstream and static files are Starlette routes, and Django's ASGI handler spools a whole
+Both sit outside Django because Django does not see everything: the event stream, the health
+figures and static files are Starlette routes, and Django's ASGI handler spools a whole
 request body to a temporary file before any view or DATA_UPLOAD_MAX_MEMORY_SIZE check runs.
 
 Design choices:

@@ -42,7 +42,7 @@ class Health(HTTPEndpoint):
                 "threads": proc.threads(),
                 "rss_bytes": proc.rss_bytes(),
                 "runs_in_progress": len(parts.runs.active),
-                "requests_in_flight": parts.runs.open_requests(),
+                "requests_in_flight": parts.runs.admission.open_requests(),
                 "telemetry": parts.collector.connected,
             },
             headers={"Cache-Control": "no-store"},

@@ -1,9 +1,12 @@
-"""Fire a run at a running server and show it: `python manage.py fire async-sleep -n 500`.
+"""Fire a run at a running dashboard and show it: `python manage.py fire async-sleep -n 500`.
 
-With --versus another scenario, it fires a race of the two instead. It only talks to the
-runs API (POST /runs/ or /races/, then GET /runs/<id>/ every POLL_S), so what it prints is
-what the server measured. Progress goes to stderr and only to a terminal, so that
-stdout holds the summary alone, or the run's JSON with --json.
+The run goes to the server named by --server (uvicorn by default) with --workers and
+--threads. With --versus another scenario or --versus-server another server, it fires a race
+of the two instead: `fire async-sleep -n 50 --server uvicorn --versus-server gunicorn-sync`
+races one scenario on two servers. It only talks to the runs API (POST /runs/ or /races/,
+then GET /runs/<id>/ every POLL_S), so what it prints is what the dashboard measured.
+Progress goes to stderr and only to a terminal, so that stdout holds the summary alone, or
+the run's JSON with --json.
 """
 
 from __future__ import annotations
@@ -19,17 +22,26 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dashboard.addresses import local_url
+from dashboard.servers.registry import SERVERS, Config
 
 POLL_S = 0.2
 REQUEST_TIMEOUT_S = 10.0
+# A launch answers once its servers are up: starting one (a gunicorn waiting for each of its
+# workers' probes) can take a while on a busy machine.
+LAUNCH_TIMEOUT_S = 90.0
 # The server cancels what is still open at RUN_TIME_LIMIT_S; this covers saving the run.
 DEADLINE_MARGIN_S = 15.0
+# Options sent as they are named, when given: the run's server, and what makes it a race.
+SERVER_FIELDS = ("server", "workers", "threads")
+RACE_FIELDS = ("versus", "versus_server", "versus_workers", "versus_threads")
 PEAK_LABELS = {
     "in_flight": "in flight {}",
     "in_view": "in view {}",
     "threads": "threads {}",
     "loop_lag_ms": "loop lag {:.1f} ms",
 }
+# A peak with no value: loop lag under WSGI, where no event loop serves the requests.
+NO_PEAK = {"loop_lag_ms": "no event loop"}
 
 
 def default_url() -> str:
@@ -45,6 +57,16 @@ def progress_line(run: dict[str, Any], elapsed_s: float) -> str:
     return f"{run['done']} of {run['n']} done, {run['errors']} errors, {elapsed_s:.1f} s"
 
 
+def on_server(run: dict[str, Any]) -> str:
+    """'on gunicorn-sync, 4 workers': where the run ran, and how that server was shaped."""
+    server = SERVERS.get(run["server"])
+    if server is None:  # a server this copy of the registry does not know
+        shape = f"{run['workers']} worker(s), {run['threads']} thread(s)"
+    else:
+        shape = server.shape(Config(run["server"], run["workers"], run["threads"]))
+    return f"on {run['server']}, {shape}"
+
+
 def summary(run: dict[str, Any]) -> str:
     wall, ideal = run["wall_s"], run["ideal_wall_s"]
     wall_line = f"wall      {seconds(wall)}   ideal {seconds(ideal)}"
@@ -52,22 +74,35 @@ def summary(run: dict[str, Any]) -> str:
         wall_line += f"   ratio {wall / ideal:.2f}"
     rate = f"{run['done'] / wall:.1f} requests/s" if wall else "-"
     kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(run["error_kinds"].items()))
-    peaks = run["peaks"]
     return "\n".join(
         [
             f"run {run['id']}: {run['scenario']} x{run['n']}, delay {run['delay']:g} s, "
-            f"{run['status']}",
+            f"{on_server(run)}, {run['status']}",
             wall_line,
             f"rate      {rate}",
             "latency   "
             + "  ".join(f"{q} {seconds(run[f'{q}_s'])}" for q in ("p50", "p95", "p99", "max")),
             f"errors    {run['errors']}" + (f": {kinds}" if kinds else ""),
-            "peaks     "
-            + ", ".join(
-                label.format(peaks[key]) for key, label in PEAK_LABELS.items() if key in peaks
-            ),
+            "peaks     " + ", ".join(peak_texts(run["peaks"])),
         ]
     )
+
+
+def peak_texts(peaks: dict[str, Any]) -> list[str]:
+    return [
+        label.format(peaks[key]) if peaks[key] is not None else NO_PEAK.get(key, f"{key} -")
+        for key, label in PEAK_LABELS.items()
+        if key in peaks
+    ]
+
+
+def contender(run: dict[str, Any], rival: dict[str, Any]) -> str:
+    """What tells a run of a race from its rival: its scenario, its server, or both."""
+    if run["server"] == rival["server"]:
+        return str(run["scenario"])
+    if run["scenario"] == rival["scenario"]:
+        return str(run["server"])
+    return f"{run['scenario']} on {run['server']}"
 
 
 def race_line(runs: list[dict[str, Any]]) -> str:
@@ -76,13 +111,13 @@ def race_line(runs: list[dict[str, Any]]) -> str:
     if first["wall_s"] is None or second["wall_s"] is None:
         return "race: no winner, a run did not finish"
     by = second["wall_s"] - first["wall_s"]
-    return f"race: {first['scenario']} finished first, {by:.3f} s sooner"
+    return f"race: {contender(first, second)} finished first, {by:.3f} s sooner"
 
 
 def start(client: httpx.Client, url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
     """POST the run or race; every way that can fail becomes one line naming the server."""
     try:
-        response = client.post(path, json=body)
+        response = client.post(path, json=body, timeout=LAUNCH_TIMEOUT_S)
     except httpx.ConnectError:
         raise CommandError(f"no asyncviews server at {url}: start one with `make run`") from None
     except httpx.HTTPError as error:
@@ -133,7 +168,7 @@ def get_run(client: httpx.Client, url: str, path: str, params: dict[str, str]) -
 
 
 class Command(BaseCommand):
-    help = "Fire N concurrent calls at a scenario on a running server and show the run."
+    help = "Fire N concurrent calls at a scenario through a running dashboard; show the run."
     # A client of the server: checking the project is the server's business, not this one's.
     requires_system_checks: list[str] = []
 
@@ -142,10 +177,21 @@ class Command(BaseCommand):
         parser.add_argument("-n", type=int, required=True, help="how many concurrent calls")
         parser.add_argument("--delay", type=float, help="seconds each call waits (default 1)")
         parser.add_argument(
+            "--server", help="the server to run it on, such as gunicorn-sync (default: uvicorn)"
+        )
+        parser.add_argument("--workers", type=int, help="the server's worker processes")
+        parser.add_argument("--threads", type=int, help="the threads of each worker")
+        parser.add_argument(
             "--versus", help="race another scenario: both fired at once with the same n and delay"
         )
         parser.add_argument(
-            "--url", default=default_url(), help="the server (default: %(default)s)"
+            "--versus-server",
+            help="race on another server: the rival runs there (with --versus, that scenario)",
+        )
+        parser.add_argument("--versus-workers", type=int, help="the rival server's workers")
+        parser.add_argument("--versus-threads", type=int, help="the rival server's threads")
+        parser.add_argument(
+            "--url", default=default_url(), help="the dashboard (default: %(default)s)"
         )
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="print the run's full JSON"
@@ -157,7 +203,6 @@ class Command(BaseCommand):
         scenario: str,
         n: int,
         delay: float | None,
-        versus: str | None,
         url: str,
         as_json: bool,
         **options: Any,
@@ -166,14 +211,17 @@ class Command(BaseCommand):
         body: dict[str, Any] = {"scenario": scenario, "n": n}
         if delay is not None:
             body["delay"] = delay
-        if versus is not None:
-            body["versus"] = versus
+        # Left out when not given: the dashboard's defaults, and its messages, apply.
+        for field in RACE_FIELDS + SERVER_FIELDS:
+            if options.get(field) is not None:
+                body[field] = options[field]
+        racing = any(field in body for field in RACE_FIELDS)
         # The presenter's token, when the server wants one (ASYNCVIEWS_DASHBOARD_TOKEN).
         headers = (
             {"Authorization": f"Bearer {token}"} if (token := settings.DASHBOARD_TOKEN) else {}
         )
         with httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT_S, headers=headers) as client:
-            started = start(client, url, "/races/" if versus else "/runs/", body)
+            started = start(client, url, "/races/" if racing else "/runs/", body)
             runs = [follow(client, url, run) for run in started.get("runs", [started])]
         if as_json:
             self.stdout.write(json.dumps(runs[0] if len(runs) == 1 else {"runs": runs}))

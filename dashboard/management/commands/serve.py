@@ -25,6 +25,8 @@ from typing import Any
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
 
 from dashboard import instrument
 from dashboard.runs.loadgen import raise_open_file_limit
@@ -32,6 +34,13 @@ from dashboard.servers.ports import port_is_free
 
 GRACEFUL_SHUTDOWN_S = 1
 TOKEN_BYTES = 12
+
+
+def unapplied_migrations() -> list[str]:
+    """The migrations the database still needs, as app.name."""
+    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
 
 
 def is_loopback(host: str) -> bool:
@@ -46,11 +55,13 @@ def is_loopback(host: str) -> bool:
 class Server(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         # Stop the load generators at once: the runs are saved as interrupted, not left to
-        # count the errors of requests the stopping server drops. A signal handler may run
-        # in the middle of the loop's own work: the loop calls this when it is its turn.
-        with contextlib.suppress(RuntimeError):  # no loop or no instrument: no run to stop
-            runs = instrument.current().runs
-            asyncio.get_running_loop().call_soon_threadsafe(runs.interrupt_all)
+        # count the errors of requests the stopping server drops. End the event streams and
+        # start stopping the subjects too: Ctrl-C must return within two seconds. A signal
+        # handler may run in the middle of the loop's own work: the loop calls this when it
+        # is its turn.
+        with contextlib.suppress(RuntimeError):  # no loop or no instrument: nothing to stop
+            parts = instrument.current()
+            asyncio.get_running_loop().call_soon_threadsafe(parts.stop_soon)
         super().handle_exit(sig, frame)
 
 
@@ -62,6 +73,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
+        if pending := unapplied_migrations():
+            raise CommandError(
+                f"the database in {settings.DATA_DIR} lacks {len(pending)} migration(s), "
+                f"{pending[0]} first: run `python manage.py migrate` (`make run` does)"
+            )
         if not port_is_free(port, host):
             raise CommandError(
                 f"port {port} on {host} is in use (another `make run`?): stop that server, "
