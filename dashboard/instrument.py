@@ -18,7 +18,7 @@ import json
 import logging
 import os
 from collections.abc import AsyncIterator, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +32,7 @@ from dashboard.servers.upstream import mock_upstream
 from dashboard.telemetry.broadcast import Broadcaster
 from dashboard.telemetry.collector import Collector
 from dashboard.telemetry.frames import Ticker
+from dashboard.web.attempts import Attempts
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Instrument:
     runs: RunManager
     pool: ServerPool
     collector: Collector
+    attempts: Attempts = field(default_factory=Attempts)
 
     def stop_soon(self) -> None:
         """Ctrl-C: stop the runs, the event streams and the subjects now; the lifespan's

@@ -82,7 +82,7 @@ def test_history_holds_the_last_two_minutes_as_one_json_array() -> None:
 
     history = json.loads(broadcaster.history_json())
 
-    assert round(HISTORY_FRAMES * TICK_S) == 120  # seconds
+    assert round(HISTORY_FRAMES * TICK_S) == 30  # seconds: the live chart's window
     assert len(history) == HISTORY_FRAMES
     assert history[0] == {"t": 3000 - HISTORY_FRAMES}
     assert history[-1] == {"t": 2999}

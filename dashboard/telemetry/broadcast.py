@@ -7,7 +7,8 @@ Design choices:
 - Run and server events are not dropped. A subscriber that lets EVENT_BUFFER of them pile up is cut
   off instead; its browser's EventSource reconnects and gets the replay below.
 - The last HISTORY_FRAMES frames are kept, already encoded, so a browser that connects or
-  reconnects mid-run redraws its charts so far from one `history` event.
+  reconnects mid-run redraws the live chart from one `history` event; the runs' own figures
+  come from the runs API.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from collections import deque
 
 FRAME_BUFFER = 50
 EVENT_BUFFER = 500
-HISTORY_FRAMES = 1200  # two minutes at ten frames a second
+# Thirty seconds at ten frames a second: what the live chart shows. A browser that connects
+# mid-run redraws that much; an audience of a thousand phones connecting at once must not get
+# minutes each (two minutes of frames made 664 KB per connect).
+HISTORY_FRAMES = 300
 
 
 class Subscriber:

@@ -8,6 +8,7 @@ from http import HTTPStatus
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 
+from dashboard import instrument
 from dashboard.web import presenter
 from dashboard.web.errors import error
 
@@ -25,6 +26,24 @@ def _csrf_failure(request: HttpRequest) -> HttpResponseBase | None:
     return check.process_view(request, lambda request: HttpResponse(), (), {})
 
 
+def client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def too_many_attempts(request: HttpRequest) -> HttpResponseBase | None:
+    """A 429 for an address that sent too many wrong tokens lately (dashboard/web/attempts.py)."""
+    address = client_address(request)
+    wait_s = instrument.current().attempts.retry_after_s(address)
+    if wait_s is None:
+        return None
+    return error(
+        "token",
+        f"too many wrong tokens from {address}: try again in {wait_s} s",
+        HTTPStatus.TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(wait_s)},
+    )
+
+
 def launch_refusal(request: HttpRequest) -> HttpResponseBase | None:
     """The answer to a request that may not launch runs; None when it may."""
     if request.content_type not in LAUNCH_CONTENT_TYPES:
@@ -37,7 +56,11 @@ def launch_refusal(request: HttpRequest) -> HttpResponseBase | None:
     by_header = False
     if presenter.token_required():
         sent = presenter.header_token(request.headers)
+        if sent is not None and (refusal := too_many_attempts(request)):
+            return refusal
         by_header = sent is not None and presenter.is_token(sent)
+        if sent is not None and not by_header:
+            instrument.current().attempts.failed(client_address(request))
         if not by_header and not presenter.has_cookie(request.COOKIES):
             return error(
                 "token",
