@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from asyncviews.scenarios import DEFAULT_EXECUTOR_THREADS
-from tests.runs import get_run, launch, launch_and_finish
+from tests.runs import get_run, launch, launch_and_finish, wait_all_in_flight
 from tests.server import Server, start_server, wait_for
 from tests.sse import open_stream
 
@@ -27,9 +27,14 @@ def _saved_done(server: Server, run_id: int) -> int:
     return int(row[0])
 
 
-def test_ctrl_c_with_50_browsers_and_a_run_going_exits_within_2_s(tmp_path: Path) -> None:
+def test_ctrl_c_with_50_browsers_and_runs_on_two_servers_exits_within_2_s(
+    tmp_path: Path,
+) -> None:
     server = start_server(tmp_path)
     before = launch_and_finish(server.url, "async-sleep", 10, 0)
+    # A second server mid-run: its sync workers sleep through the Ctrl-C.
+    other = launch(server.url, "sync-sleep", 4, 10, server="gunicorn-sync", workers=2)
+    wait_all_in_flight(server.url, other)
 
     async def scenario() -> tuple[float, int, int]:
         browsers = [await open_stream(server.url) for _ in range(BROWSERS)]
@@ -55,17 +60,19 @@ def test_ctrl_c_with_50_browsers_and_a_run_going_exits_within_2_s(tmp_path: Path
         return exit_s, run["id"], ended
 
     exit_s, run_id, ended = asyncio.run(scenario())
-    print(f"\nCtrl-C with {BROWSERS} browsers connected and a run going: exited in {exit_s:.3f} s")
+    print(f"\nCtrl-C with {BROWSERS} browsers and runs on two servers: exited in {exit_s:.3f} s")
 
     again = start_server(tmp_path)
     try:
         saved = get_run(again.url, run_id)
+        saved_other = get_run(again.url, other["id"])
         kept = get_run(again.url, before["id"])
     finally:
         again.stop()
     assert exit_s < 2.0
     assert ended == BROWSERS
     assert saved["status"] == "interrupted"
+    assert (saved_other["status"], saved_other["server"]) == ("interrupted", "gunicorn-sync")
     assert DEFAULT_EXECUTOR_THREADS <= saved["done"] < TRICKLING[1]
     assert len(saved["timings"]) == saved["done"]
     assert kept == before
