@@ -48,12 +48,18 @@ def test_summary(server: Server) -> None:
         "latency",
         "errors",
         "peaks",
+        "waiting",
+        "in",
+        "ran",
     ]
     assert "ideal 0.200 s   ratio " in lines[1]
     assert lines[2].endswith(" requests/s")
     assert all(f"{q} 0." in lines[3] for q in ("p50", "p95", "p99", "max"))
     assert lines[4] == "errors    0"
     assert lines[5].startswith("peaks     in flight 20, in view ")
+    # From the probe's spans: every call reached its view and spent the delay there.
+    assert lines[7].startswith("in view   p50 0.2")
+    assert lines[8] == "ran on    1 process(es), 1 thread(s); 20 request(s) reached a view"
     # Not a terminal: no progress lines in the way.
     assert result.stderr == ""
 

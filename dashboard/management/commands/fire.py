@@ -84,8 +84,25 @@ def summary(run: dict[str, Any]) -> str:
             + "  ".join(f"{q} {seconds(run[f'{q}_s'])}" for q in ("p50", "p95", "p99", "max")),
             f"errors    {run['errors']}" + (f": {kinds}" if kinds else ""),
             "peaks     " + ", ".join(peak_texts(run["peaks"])),
+            *phase_lines(run.get("phases") or {}),
         ]
     )
+
+
+def phase_lines(phases: dict[str, Any]) -> list[str]:
+    """Where the requests spent their time, from the probe's spans: waiting, then in view."""
+    lines = []
+    for key, label in (("waiting_s", "waiting "), ("in_view_s", "in view ")):
+        if spread := phases.get(key):
+            lines.append(
+                f"{label}  " + "  ".join(f"{q} {seconds(spread[q])}" for q in ("p50", "p95", "max"))
+            )
+    if phases.get("reached_view"):
+        lines.append(
+            f"ran on    {phases['processes']} process(es), {phases['threads']} thread(s); "
+            f"{phases['reached_view']} request(s) reached a view"
+        )
+    return lines
 
 
 def peak_texts(peaks: dict[str, Any]) -> list[str]:
