@@ -2,11 +2,12 @@
 
 It serves the site on a free port from a temporary data directory, drives the real page in
 Debian's Chromium at 1280x720 with no network but the server's (as tests/browser.py does),
-the way a presenter would: pick the scenario, set N and the delay, press Fire, wait for the
-page to show the run finished, then pick it from the run history so that the live chart
-spans the run. Each view is saved in the light and the dark theme into
-docs/screenshots/, and the runs' numbers, as the runs API reports them, into its README.md;
-a run that fails, or a page that logs errors, leaves the last set as it was.
+the way a presenter would: pick the scenario, set N and the delay, pick the server (and a
+rival scenario or server for a race), press Fire, wait for the page to show the run
+finished, then pick it from the run history so that the live chart spans the run. Each view
+is saved in the light and the dark theme into docs/screenshots/, and the runs' numbers, as
+the runs API reports them, into its README.md; a run that fails, or a page that logs
+errors, leaves the last set as it was.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
+from dashboard.servers.registry import SERVERS, Config
 from tests.browser import Console, chromium, offline_page
 from tests.server import Server, start_server
 
@@ -37,7 +39,11 @@ IDLE_FRAMES_S = 3
 
 @dataclass(frozen=True)
 class Shot:
-    """One view of the page: a run (or a race of two) fired from the form, or none."""
+    """One view of the page: a run (or a race of two) fired from the form, or none.
+
+    A race is two scenarios on one server (versus), one scenario on two servers
+    (versus_server), or both.
+    """
 
     name: str
     shows: str
@@ -45,6 +51,13 @@ class Shot:
     n: int = 0
     delay: float = 0.0
     versus: str | None = None
+    server: str = "uvicorn"
+    workers: int | None = None
+    versus_server: str | None = None
+
+    @property
+    def race(self) -> bool:
+        return bool(self.versus or self.versus_server)
 
 
 # Each picture with the runs it shows, as the runs API reports them.
@@ -72,6 +85,23 @@ SHOTS = [
         "async-blocking",
         10,
         0.2,
+    ),
+    Shot(
+        "async-sleep-x50-gunicorn-sync",
+        "the same awaiting views under gunicorn's 4 sync workers: 4 at a time, 13 rounds",
+        "async-sleep",
+        50,
+        0.2,
+        server="gunicorn-sync",
+        workers=4,
+    ),
+    Shot(
+        "race-async-sleep-uvicorn-vs-gunicorn-sync",
+        "the tutorial's race: one scenario, one event loop against 4 sync workers",
+        "async-sleep",
+        50,
+        0.2,
+        versus_server="gunicorn-sync",
     ),
     Shot(
         "race-async-sleep-vs-async-blocking",
@@ -119,10 +149,17 @@ def fire(page: Page, shot: Shot) -> None:
     expect(radio).to_be_checked()
     page.get_by_label("N, concurrent calls", exact=True).fill(str(shot.n))
     page.get_by_label("Delay per call (s)", exact=True).fill(f"{shot.delay:g}")
+    server = page.get_by_role("radio", name=shot.server, exact=True)
+    page.locator("label.chip", has=server).click()
+    expect(server).to_be_checked()
+    if shot.workers is not None:
+        page.get_by_label("workers", exact=True).fill(str(shot.workers))
     page.get_by_label("Race against", exact=True).select_option(shot.versus or "")
-    endpoint = "/races/" if shot.versus else "/runs/"
+    page.get_by_label("on server", exact=True).select_option(shot.versus_server or "")
+    endpoint = "/races/" if shot.race else "/runs/"
+    # A server that is not up yet starts first: the answer waits for it.
     with page.expect_response(
-        lambda r: r.url.endswith(endpoint) and r.request.method == "POST"
+        lambda r: r.url.endswith(endpoint) and r.request.method == "POST", timeout=RUN_TIMEOUT_MS
     ) as answer:
         page.get_by_role("button", name="Fire", exact=True).click()
     if answer.value.status != 201:
@@ -134,7 +171,7 @@ def wait_until_finished(page: Page, shot: Shot) -> None:
     card = page.locator("#run-card")
     expect(card).to_have_attribute("data-status", "finished", timeout=RUN_TIMEOUT_MS)
     expect(card.locator('[data-field="wall"]')).to_have_text(re.compile(r"^\d+\.\d\d s$"))
-    if shot.versus:
+    if shot.race:
         expect(card.locator('[data-field="race"]')).to_have_text(
             re.compile(r"(first by|Dead heat).* s$"), timeout=RUN_TIMEOUT_MS
         )
@@ -151,7 +188,7 @@ def show_its_stretch(page: Page) -> None:
 
 def wait_until_drawn(page: Page, shot: Shot) -> None:
     """Until the charts hold all of the run (or the race) and the gauges are back at rest."""
-    runs = 2 if shot.versus else 1
+    runs = 2 if shot.race else 1
     # Every request a point (the percentile lines are the datasets drawn as lines), the runs'
     # own timings loaded (so the percentiles are the server's), a marker at each end.
     page.wait_for_function(
@@ -201,7 +238,7 @@ def runs_after(client: httpx.Client, last_id: int) -> list[dict[str, Any]]:
     return [client.get(f"/runs/{run_id}/").raise_for_status().json() for run_id in ids]
 
 
-COLUMNS = ["scenario", "n", "delay", "wall", "ideal", "p50", "p99", "errors", "peaks"]
+COLUMNS = ["scenario", "server", "n", "delay", "wall", "ideal", "p50", "p99", "errors", "peaks"]
 
 
 def seconds(value: float | None) -> str:
@@ -212,8 +249,13 @@ def cells(run: dict[str, Any]) -> list[str]:
     """One run's row: what was fired and what the server measured."""
     peaks = run["peaks"]
     lag = peaks.get("loop_lag_ms")
+    cpu = peaks.get("cpu_pct")
+    registered = SERVERS[run["server"]]
+    shape = registered.shape(Config(run["server"], run["workers"], run["threads"]))
+    no_lag = "no loop" if registered.protocol == "wsgi" else "-"
     return [
         run["scenario"],
+        f"{run['server']} ({shape})",
         str(run["n"]),
         f"{run['delay']:g} s",
         seconds(run["wall_s"]),
@@ -222,8 +264,8 @@ def cells(run: dict[str, Any]) -> list[str]:
         seconds(run["p99_s"]),
         str(run["errors"]),
         f"in flight {peaks.get('in_flight', '-')}, in view {peaks.get('in_view', '-')}, "
-        f"threads {peaks.get('threads', '-')}, "
-        f"loop lag {'-' if lag is None else f'{lag:.0f} ms'}",
+        f"threads {peaks.get('threads', '-')}, CPU {'-' if cpu is None else f'{cpu:.0f} %'}, "
+        f"loop lag {no_lag if lag is None else f'{lag:.0f} ms'}",
     ]
 
 
@@ -294,7 +336,7 @@ def main() -> None:
         data_dir, shots_dir = Path(temp) / "data", Path(temp) / "screenshots"
         shots_dir.mkdir()
         # Console.problems reads the Chart.js pin from the settings, which keep a data directory.
-        os.environ["DJANGO_SETTINGS_MODULE"] = "asyncviews.settings"
+        os.environ["DJANGO_SETTINGS_MODULE"] = "dashboard.settings"
         os.environ["ASYNCVIEWS_DATA_DIR"] = str(data_dir)
         server = start_server(data_dir)
         try:

@@ -5,26 +5,73 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
+import os
 import re
+import signal
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from asyncviews.scenarios import SCENARIOS
+from dashboard.servers.registry import SERVERS
 from tests.browser import ROOT, Console, chromium, offline_page, screenshot
-from tests.server import Server, start_server
+from tests.server import Server, child_pids, start_server
 
 RUN_TIMEOUT_MS = 30_000
 ASYNC_SLEEP = SCENARIOS["async-sleep"].label
 SYNC_SLEEP = SCENARIOS["sync-sleep"].label
+ASYNC_BLOCKING = SCENARIOS["async-blocking"].label
+WALL = re.compile(r"^(\d+\.\d\d) s$")
 
 
 def gauge(name: str) -> str:
     """A JS expression: the number a gauge shows."""
     return f"Number(document.querySelector('#gauge-{name} output').textContent)"
+
+
+# Every 50 ms, what the page shows: the run card, the gauges and the worker strip. Sampled in
+# the page while runs go, so that what was on screen mid-run is checked, not only the end.
+SAMPLER = """() => {
+    const text = (selector) => document.querySelector(selector)?.textContent ?? "";
+    window.samples = [];
+    setInterval(() => {
+        const card = document.getElementById("run-card");
+        const lag = text("#gauge-loop-lag output");
+        window.samples.push({
+            run: card.dataset.runId,
+            status: card.dataset.status,
+            done: text('#run-card [data-field="done"]'),
+            inView: text("#gauge-in-view output"),
+            lag,
+            lagMs: text("#gauge-loop-lag .unit") === "s" ? Number(lag) * 1000 : Number(lag),
+            lagHelp: text("#help-loop-lag"),
+            cells: document.querySelectorAll("#worker-cells li").length,
+            serverStatus: text("#server-status"),
+        });
+    }, 50);
+}"""
+
+
+def start_sampling(page: Page) -> None:
+    page.evaluate(SAMPLER)
+
+
+def samples_while_running(page: Page, run_id: int) -> list[dict[str, Any]]:
+    """The samples taken while the card showed run_id running."""
+    samples: list[dict[str, Any]] = page.evaluate("window.samples")
+    return [s for s in samples if s["run"] == str(run_id) and s["status"] == "running"]
+
+
+def card_wall(page: Page) -> float:
+    """The finished run's wall time, as the card shows it."""
+    found = WALL.match(page.locator('#run-card [data-field="wall"]').inner_text())
+    assert found is not None
+    return float(found.group(1))
 
 
 def wait_for_duration_points(page: Page, n: int) -> None:
@@ -62,13 +109,19 @@ def page(browser: Browser, site: Server, console: Console) -> Iterator[Page]:
         yield opened
 
 
-def fire(page: Page, scenario: str, n: int, delay: float) -> int:
+def pick_server(page: Page, slug: str) -> None:
+    page.get_by_role("radio", name=slug, exact=True).check()
+    expect(page.get_by_role("radio", name=slug, exact=True)).to_be_checked()
+
+
+def fire(page: Page, scenario: str, n: int, delay: float, endpoint: str = "/runs/") -> int:
     """Fill the form, press Fire and return the id of the run whose card htmx swaps in."""
     page.get_by_role("radio", name=scenario, exact=True).check()
     page.get_by_label("N, concurrent calls", exact=True).fill(str(n))
     page.get_by_label("Delay per call (s)", exact=True).fill(str(delay))
+    # Starting a server for the run takes a few seconds before the answer comes.
     with page.expect_response(
-        lambda r: r.url.endswith("/runs/") and r.request.method == "POST"
+        lambda r: r.url.endswith(endpoint) and r.request.method == "POST", timeout=RUN_TIMEOUT_MS
     ) as answer:
         page.get_by_role("button", name="Fire", exact=True).click()
     assert answer.value.status == 201
@@ -90,7 +143,7 @@ def show_runs(page: Page) -> None:
 def wait_until_finished(page: Page) -> None:
     card = page.locator("#run-card")
     expect(card).to_have_attribute("data-status", "finished", timeout=RUN_TIMEOUT_MS)
-    expect(card.locator('[data-field="wall"]')).to_have_text(re.compile(r"^\d+\.\d\d s$"))
+    expect(card.locator('[data-field="wall"]')).to_have_text(WALL)
 
 
 def test_chartjs_from_the_cdn_is_pinned_to_the_local_copy(site: Server) -> None:
@@ -123,6 +176,7 @@ def test_htmx_posts_get_the_run_card_partial(site: Server) -> None:
     assert 'data-status="running"' in answer.text
     assert f"{ASYNC_SLEEP}</span>" in answer.text
     assert "\N{MULTIPLICATION SIGN} 3, delay 0 s" in answer.text
+    assert ">on uvicorn</span>" in answer.text
 
 
 def test_async_sleep_x100_fills_the_views_and_finishes(page: Page, console: Console) -> None:
@@ -192,11 +246,23 @@ def test_invalid_fields_show_the_servers_message_next_to_them(
         "delay must be a number of seconds from 0 to 10, got '11'"
     )
     expect(page.locator("#error-n")).to_be_empty()
+
+    page.get_by_label("Delay per call (s)", exact=True).fill("0")
+    pick_server(page, "gunicorn-sync")
+    workers = page.get_by_label("workers", exact=True)
+    workers.fill("99")
+    page.get_by_role("button", name="Fire", exact=True).click()
+
+    expect(page.locator("#error-workers")).to_have_text(
+        "workers must be a whole number from 1 to 8, got '99'"
+    )
+    expect(workers).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#error-delay")).to_be_empty()
     expect(page.locator("#run-card")).to_have_attribute("data-run-id", card_before or "")
-    # Chromium logs every 4xx answer; these two are the ones the test asked for.
+    # Chromium logs every 4xx answer; these three are the ones the test asked for.
     rejected = ("Failed to load resource: the server responded with a status of 400 (Bad Request)",)
     logged = [m for m in console.messages if m.location.get("url") == site.url + "/runs/"]
-    assert [m.text for m in logged] == list(rejected * 2)
+    assert [m.text for m in logged] == list(rejected * 3)
     assert console.problems(also_expected=((rejected[0], site.url + "/runs/"),)) == []
 
 
@@ -215,8 +281,10 @@ def test_a_reload_mid_run_resumes_the_charts_with_their_history(
         f"""() => {{
             const {{ charts, state }} = window.dashboard;
             const shown = charts.live.data.datasets.map((d) => d.label);
-            return shown.includes("async-sleep in view (requests)")
-                && state.frames.some((f) => f.t <= {before} && f.in_view["async-sleep"] === 50);
+            return shown.includes("async-sleep @ uvicorn in view")
+                && state.frames.some(
+                    (f) => f.t <= {before} && f.in_view["async-sleep@uvicorn"] === 50
+                );
         }}"""
     )
     card = page.locator("#run-card")
@@ -251,8 +319,10 @@ def test_picking_a_run_redraws_its_charts(page: Page, console: Console) -> None:
     page.get_by_role("button", name="Reset charts", exact=True).click()
     page.get_by_role("button", name=f"Show run {second}", exact=True).click()
     expect(page.locator("#help-live")).to_have_text(
-        f"run #{second}: in flight from its timings (its frames are no longer kept)"
+        f"run #{second}: in flight only, from its timings (its frames are gone)"
     )
+    page.wait_for_function("() => window.dashboard.charts.live.$replay === true")
+    page.wait_for_function("() => window.dashboard.charts.live.data.datasets.length === 1")
     steps = page.evaluate("window.dashboard.charts.live.data.datasets.map((d) => d.data)")
     assert len(steps) == 1
     assert max(point["y"] for point in steps[0]) == 5
@@ -276,17 +346,27 @@ def test_exports_download_the_run_and_the_charts(page: Page, console: Console) -
             page.get_by_role("button", name=f"Download the {chart} chart as PNG").click()
         pngs.append(Path(png_download.value.path()).read_bytes())
 
-    assert lines[0] == "request,start_s,end_s,duration_s,http_status"
+    assert lines[0] == "request,sent_s,answered_s,duration_s,http_status,error_kind"
     assert len(lines) == 11
-    assert all(line.endswith(",200") for line in lines[1:])
-    assert csv_download.value.suggested_filename == f"asyncviews-run-{run_id}-async-sleep.csv"
+    rows = [line.split(",") for line in lines[1:]]
+    assert [int(row[0]) for row in rows] == list(range(10))
+    assert all(row[4:] == ["200", ""] for row in rows)
+    assert all(
+        float(answered) - float(sent) == pytest.approx(float(duration), abs=1e-5)
+        for _, sent, answered, duration, *_ in rows
+    )
+    assert csv_download.value.suggested_filename == (
+        f"asyncviews-run-{run_id}-async-sleep-uvicorn.csv"
+    )
     assert run["id"] == run_id
+    assert run["server"] == "uvicorn"
     assert len(run["timings"]) == 10
+    assert all(len(timing) == 5 for timing in run["timings"])
     assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in pngs)
     assert console.problems() == []
 
 
-def test_presets_and_buttons(page: Page, console: Console) -> None:
+def test_presets_and_buttons(page: Page, console: Console, site: Server) -> None:
     n_field = page.get_by_label("N, concurrent calls", exact=True)
     for preset in ["1", "10", "50", "100", "500", "1000"]:
         button = page.get_by_role("button", name=f"N = {preset}", exact=True)
@@ -303,6 +383,12 @@ def test_presets_and_buttons(page: Page, console: Console) -> None:
     page.get_by_role("button", name="Help and keys", exact=True).click()
     help_dialog = page.get_by_role("dialog", name="What the numbers mean")
     expect(help_dialog).to_be_visible()
+    # The views are called on the subject, not on the dashboard.
+    api_link = help_dialog.get_by_role("link", name="/api/", exact=True)
+    expect(api_link).to_have_attribute("href", site.subject_url + "/api/")
+    expect(help_dialog.locator(".keys")).to_contain_text("S picks the next server")
+    for server in SERVERS.values():
+        expect(help_dialog).to_contain_text(server.explanation)
     help_dialog.get_by_role("button", name="Close", exact=True).click()
     expect(help_dialog).to_be_hidden()
     assert console.problems() == []
@@ -320,6 +406,20 @@ def test_presenter_keys(page: Page, console: Console) -> None:
         page.keyboard.press("2")
         twelfth = list(SCENARIOS.values())[11].label
         expect(page.get_by_role("radio", name=twelfth, exact=True)).to_be_checked()
+
+    servers = list(SERVERS)
+    uvicorn = page.get_by_role("radio", name=servers[0], exact=True)
+    expect(uvicorn).to_be_checked()
+    expect(uvicorn).to_have_attribute("aria-keyshortcuts", "S Shift+S")
+    page.keyboard.press("s")
+    expect(page.get_by_role("radio", name=servers[1], exact=True)).to_be_checked()
+    expect(page.locator("#server-label")).to_have_text(SERVERS[servers[1]].label)
+    page.keyboard.press("Shift+S")
+    expect(uvicorn).to_be_checked()
+    page.keyboard.press("Shift+S")
+    expect(page.get_by_role("radio", name=servers[-1], exact=True)).to_be_checked()
+    page.keyboard.press("s")
+    expect(uvicorn).to_be_checked()
 
     page.wait_for_function("() => window.dashboard.state.frames.length > 20")
     page.keyboard.press("r")
@@ -414,5 +514,191 @@ def test_a_race_draws_both_runs_and_says_which_finished_first(page: Page, consol
         }"""
     )
     labels = page.evaluate("window.dashboard.charts.live.data.datasets.map((d) => d.label)")
-    assert {"async-gather in view (requests)", "sync-sequential in view (requests)"} <= set(labels)
+    expected = {"async-gather @ uvicorn in view", "sync-sequential @ uvicorn in view"}
+    assert expected <= set(labels)
+    assert console.problems() == []
+
+
+def test_the_server_picker_shows_what_each_server_allows(page: Page, console: Console) -> None:
+    workers = page.get_by_label("workers", exact=True)
+    threads = page.get_by_label("threads", exact=True)
+    on_server = page.get_by_label("on server", exact=True)
+    versus = page.get_by_label("Race against", exact=True)
+    expect(versus.locator("option").first).to_have_text("nobody")
+
+    for server in SERVERS.values():
+        pick_server(page, server.slug)
+        choice = page.locator(
+            "label.chip", has=page.get_by_role("radio", name=server.slug, exact=True)
+        )
+        expect(choice).to_have_attribute("title", f"{server.label}: {server.explanation}")
+        expect(page.locator("#server-label")).to_have_text(server.label)
+        for field, (default, most) in ((workers, server.workers), (threads, server.threads)):
+            if most > 1:
+                expect(field).to_be_visible()
+                expect(field).to_have_value(str(default))
+                expect(field).to_have_attribute("max", str(most))
+            else:
+                # Hidden and disabled: the form sends nothing the server would refuse.
+                expect(field).to_be_hidden()
+                expect(field).to_be_disabled()
+
+    # A race of one scenario on two servers: the scenario select says so.
+    on_server.select_option("gunicorn-sync")
+    expect(versus.locator("option").first).to_have_text("same scenario")
+    on_server.select_option("")
+    expect(versus.locator("option").first).to_have_text("nobody")
+    assert console.problems() == []
+
+
+def test_async_sleep_x50_on_uvicorn_then_on_gunicorn_sync_with_4_workers(
+    page: Page, console: Console, site: Server
+) -> None:
+    card = page.locator("#run-card")
+    fire(page, ASYNC_SLEEP, 50, 0.2)
+    wait_until_finished(page)
+    expect(card.locator('[data-field="server"]')).to_have_text("on uvicorn, one process")
+    expect(card.locator('[data-field="peak-in-view"]')).to_have_text("50")
+    uvicorn_wall = card_wall(page)
+    screenshot(page, "async-sleep-x50-uvicorn")
+
+    pick_server(page, "gunicorn-sync")
+    expect(page.get_by_label("threads", exact=True)).to_be_hidden()
+    page.get_by_label("workers", exact=True).fill("4")
+    state = site.servers()["gunicorn-sync"]["state"]
+    was_ready = state is not None and state["state"] == "ready" and state["workers"] == 4
+    start_sampling(page)
+    run_id = fire(page, ASYNC_SLEEP, 50, 0.2)
+
+    # While it runs: a cell per worker, and no event loop to measure.
+    page.wait_for_function(
+        f"""() => window.samples.some((s) => s.run === "{run_id}" && s.status === "running"
+            && s.cells === 4)""",
+        timeout=RUN_TIMEOUT_MS,
+    )
+    expect(page.locator("#gauge-loop-lag output")).to_have_text("no event loop")
+    expect(page.locator("#server-status")).to_have_text("gunicorn-sync ready, 4 workers")
+    screenshot(page, "async-sleep-x50-gunicorn-sync-running")
+    wait_until_finished(page)
+    expect(card).to_have_attribute("data-run-id", str(run_id))
+    expect(card.locator('[data-field="server"]')).to_have_text("on gunicorn-sync, 4 workers")
+    expect(card.locator('[data-field="peak-lag"]')).to_have_text("no loop")
+    screenshot(page, "async-sleep-x50-gunicorn-sync")
+
+    # Four sync workers serve four requests at a time: 50 calls take 13 rounds of the delay.
+    wall = card_wall(page)
+    assert wall >= math.ceil(50 / 4) * 0.2
+    assert uvicorn_wall < wall
+    running = samples_while_running(page, run_id)
+    assert max(int(s["inView"]) for s in running) <= 4
+    expect(card.locator('[data-field="peak-in-view"]')).to_have_text("4")
+    if not was_ready:
+        statuses = [s["serverStatus"] for s in page.evaluate("window.samples")]
+        assert "starting gunicorn-sync, 4 workers\N{HORIZONTAL ELLIPSIS}" in statuses
+    show_runs(page)
+    row = page.locator(f'#history-rows tr[data-run-id="{run_id}"]')
+    expect(row.locator("td").nth(2)).to_have_text("gunicorn-sync")
+    assert console.problems() == []
+
+
+def test_a_race_of_one_scenario_on_two_servers_draws_both(page: Page, console: Console) -> None:
+    page.get_by_label("on server", exact=True).select_option("gunicorn-sync")
+    fire(page, ASYNC_SLEEP, 20, 0.2, endpoint="/races/")
+
+    race = page.locator('#run-card [data-field="race"]')
+    expect(race).to_have_text(
+        re.compile(r"^uvicorn first by \d+\.\d\d s: \d+\.\d\d vs (\d+\.\d\d) s$"),
+        timeout=RUN_TIMEOUT_MS,
+    )
+    found = re.search(r"vs (\d+\.\d\d) s$", race.inner_text())
+    assert found is not None
+    # The slower run is gunicorn-sync's: 4 workers, so 20 calls take 5 rounds of the delay.
+    assert float(found.group(1)) >= math.ceil(20 / 4) * 0.2
+    expect(page.locator('#run-card [data-field="server"]')).to_have_text("on uvicorn, one process")
+    page.wait_for_function(
+        """() => {
+            const { durations, live } = window.dashboard.charts;
+            const points = (label) => durations.data.datasets.find((d) => d.label === label)?.data;
+            return points("uvicorn")?.length === 20 && points("gunicorn-sync")?.length === 20
+                && live.$markers.length === 4;
+        }"""
+    )
+    series = page.evaluate(
+        """() => {
+            // The live chart shows the last 30 s: only what is drawn since the race started.
+            const { live } = window.dashboard.charts;
+            const start = Math.min(...live.$markers.map((marker) => marker.x));
+            return live.data.datasets.map((d) => ({
+                label: d.label,
+                color: d.borderColor,
+                most: Math.max(0, ...d.data.filter((p) => p.x >= start).map((p) => p.y)),
+            }));
+        }"""
+    )
+    drawn = {s["label"]: s for s in series}
+    uvicorn, gunicorn = (
+        drawn["async-sleep @ uvicorn in view"],
+        drawn["async-sleep @ gunicorn-sync in view"],
+    )
+    assert uvicorn["most"] == 20
+    assert 1 <= gunicorn["most"] <= 4
+    # One scenario, one hue; the second server in a tone of its own.
+    assert uvicorn["color"] != gunicorn["color"]
+    legend = page.evaluate(
+        "window.dashboard.charts.live.legend.legendItems.map((item) => item.text)"
+    )
+    assert {"async-sleep @ uvicorn", "async-sleep @ gunicorn-sync"} <= set(legend)
+    screenshot(page, "race-async-sleep-uvicorn-vs-gunicorn-sync")
+    assert console.problems() == []
+
+
+def test_a_blocked_loop_shows_live_while_the_run_goes(page: Page, console: Console) -> None:
+    start_sampling(page)
+    run_id = fire(page, ASYNC_BLOCKING, 10, 0.2)
+
+    blocked = f"""() => window.samples.some((s) => s.run === "{run_id}" && s.status === "running"
+        && s.lagMs > 150)"""
+    page.wait_for_function(blocked, timeout=RUN_TIMEOUT_MS)
+    screenshot(page, "async-blocking-x10-blocked")
+    wait_until_finished(page)
+
+    running = samples_while_running(page, run_id)
+    # One view at a time: the blocking sleep holds the loop that would start the next one.
+    assert max(int(s["inView"]) for s in running) == 1
+    before_the_end = [s for s in running if s["lagMs"] > 150 and not s["done"].startswith("10 of")]
+    assert before_the_end
+    assert all(s["inView"] == "1" for s in before_the_end)
+    assert any(s["lagHelp"].startswith("blocked ") for s in before_the_end)
+    # The lag grows while the loop is held, frame after frame, instead of showing once at the
+    # end. The page is sampled twice per frame: each frame's value once.
+    lags = [s["lagMs"] for s in before_the_end]
+    shown = [lag for i, lag in enumerate(lags) if i == 0 or lag != lags[i - 1]]
+    assert any(a < b < c for a, b, c in zip(shown, shown[1:], shown[2:], strict=False)), shown
+    peak = page.locator('#run-card [data-field="peak-lag"]').inner_text()
+    assert re.fullmatch(r"\d+ ms|\d+\.\d s", peak)
+    assert console.problems() == []
+
+
+def test_missing_server_telemetry_is_said_not_hidden(
+    page: Page, console: Console, site: Server
+) -> None:
+    run_id = fire(page, ASYNC_SLEEP, 10, 3)
+    page.wait_for_function(f"() => {gauge('in-view')} === 10", timeout=RUN_TIMEOUT_MS)
+    missing = page.locator("#telemetry-missing")
+    expect(missing).to_be_hidden()
+
+    # The dashboard starts its Redis again at once; the probes' reports miss the gap.
+    [redis] = child_pids(site.process.pid, running="redis-server")
+    os.kill(redis, signal.SIGKILL)
+    page.wait_for_function("() => !document.getElementById('telemetry-missing').hidden")
+    expect(missing).to_have_text("server telemetry missing")
+    expect(page.locator("#gauge-in-view output")).to_have_text("\N{EN DASH}")
+    screenshot(page, "telemetry-missing")
+
+    wait_until_finished(page)
+    expect(page.locator("#run-card")).to_have_attribute("data-run-id", str(run_id))
+    expect(page.locator('#run-card [data-field="telemetry"]')).to_have_text(
+        re.compile(r"^server telemetry missing for \d+\.\d s")
+    )
+    expect(missing).to_be_hidden(timeout=RUN_TIMEOUT_MS)
     assert console.problems() == []

@@ -3,7 +3,8 @@
  */
 import { showError } from "./form.js";
 import { scheduleRedraw } from "./redraw.js";
-import { collectLiveDurations, dirty, remember, state } from "./state.js";
+import { runKey } from "./format.js";
+import { collectLiveTimings, dirty, remember, state } from "./state.js";
 
 const RUNS_URL = document.getElementById("dashboard").dataset.runsUrl;
 
@@ -59,7 +60,7 @@ export function follow(id) {
   const rival = state.runs.get(rivalId);
   if (rival && rival.status !== "running") loadTimings(rivalId);
   showLiveHelp();
-  collectLiveDurations();
+  collectLiveTimings();
   dirty.card = dirty.durations = dirty.history = true;
 }
 
@@ -68,6 +69,7 @@ const liveHelpText = liveHelp.textContent;
 function showLiveHelp(text = liveHelpText) {
   liveHelp.textContent = text;
   document.getElementById("live-follow").hidden = !state.replay;
+  liveHelp.closest(".chart-panel").toggleAttribute("data-replay", Boolean(state.replay));
 }
 
 export async function pickRun(id) {
@@ -76,20 +78,23 @@ export async function pickRun(id) {
   const t0 = state.runStartT.get(id);
   if (!run || run.status === "running" || id !== state.current) return;
   if (t0 != null && run.wall_s != null && state.frames[0]?.t <= t0) {
-    state.replay = { from: t0 - 2, to: t0 + run.wall_s + 2, t0 };
-    showLiveHelp(`run #${id}, replayed from the frames kept`);
+    // A race's stretch lasts until the slower of its two runs ends.
+    const rival = state.runs.get(run.rival);
+    const rivalEnd = (state.runStartT.get(run.rival) ?? t0) + (rival?.wall_s ?? 0);
+    state.replay = { from: t0 - 2, to: Math.max(t0 + run.wall_s, rivalEnd) + 2, t0 };
+    showLiveHelp(`run #${id}, replayed`);
   } else if (state.timings?.length) {
-    state.replay = { inFlight: inFlightSteps(state.timings), slug: run.scenario, to: run.wall_s };
-    showLiveHelp(`run #${id}: in flight from its timings (its frames are no longer kept)`);
+    state.replay = { inFlight: inFlightSteps(state.timings), key: runKey(run), to: run.wall_s };
+    showLiveHelp(`run #${id}: in flight only, from its timings (its frames are gone)`);
   }
   scheduleRedraw();
 }
 
 // The load generator's own count: +1 when a request was sent, -1 when its answer came.
 function inFlightSteps(timings) {
-  const changes = timings.flatMap(([start, end]) => [
-    [start, 1],
-    [end, -1],
+  const changes = timings.flatMap(([, sent, answered]) => [
+    [sent, 1],
+    [answered, -1],
   ]);
   changes.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let count = 0;
@@ -104,7 +109,7 @@ export function backToLive() {
 
 export function resetCharts() {
   state.frames = [];
-  state.liveDurations = [];
+  state.liveTimings = [];
   state.timings = null;
   dirty.durations = true;
   backToLive();

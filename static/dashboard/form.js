@@ -3,7 +3,8 @@
  * hooks that send the form and show what the server answered.
  */
 import { scheduleRedraw } from "./redraw.js";
-import { dirty, scenarios, state } from "./state.js";
+import { isRace } from "./servers.js";
+import { dirty, pickedScenario, state } from "./state.js";
 
 const form = document.getElementById("fire-form");
 const RACES_URL = document.getElementById("dashboard").dataset.racesUrl;
@@ -18,7 +19,7 @@ export function showPreset() {
 
 // The code of the chosen scenario's view, and of its rival's when racing.
 function showSources() {
-  const shown = new Set([scenarios.find((s) => s.input.checked)?.slug, versusField.value]);
+  const shown = new Set([pickedScenario().slug, versusField.value]);
   for (const figure of document.querySelectorAll("[data-source-for]")) {
     figure.hidden = !shown.has(figure.dataset.sourceFor);
   }
@@ -40,7 +41,7 @@ export function showTab(id) {
 
 export function showScenario() {
   showSources();
-  const scenario = scenarios.find((s) => s.input.checked);
+  const scenario = pickedScenario();
   document.getElementById("scenario-explanation").replaceChildren(
     Object.assign(document.createElement("strong"), { textContent: scenario.label }),
     ` ${document.getElementById(`explain-${scenario.slug}`).textContent}`,
@@ -87,7 +88,7 @@ export function wireForm({ follow }) {
   });
   // A race goes to its own endpoint; the rest of the form is the same.
   document.body.addEventListener("htmx:configRequest", (event) => {
-    if (event.detail.elt === form && versusField.value) event.detail.path = RACES_URL;
+    if (event.detail.elt === form && isRace()) event.detail.path = RACES_URL;
   });
   for (const tab of document.querySelectorAll('[role="tab"]')) {
     tab.addEventListener("click", () => showTab(tab.id));

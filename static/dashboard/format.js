@@ -6,6 +6,29 @@ export const sum = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
 export const cssVar = (name) =>
   getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
+/** A lag in milliseconds as [number, unit]: "0.4" "ms" below 10 ms, "153" "ms", "1.3" "s" from 1 s. */
+export function lagParts(lagMs) {
+  if (lagMs >= 1000) return [(lagMs / 1000).toFixed(1), "s"];
+  return [lagMs < 10 ? lagMs.toFixed(1) : String(Math.round(lagMs)), "ms"];
+}
+export const lagText = (lagMs) => lagParts(lagMs).join(" ");
+
+/** A series key, "scenario@server", as its parts and as the charts' legends say it. */
+export function splitKey(key) {
+  const at = key.lastIndexOf("@");
+  return at < 0 ? { scenario: key, server: "" } : { scenario: key.slice(0, at), server: key.slice(at + 1) };
+}
+export const keyLabel = (key) => key.replace("@", " @ ");
+export const runKey = (run) => `${run.scenario}@${run.server}`;
+
+/** A race's run named by what tells it from the other one: its scenario, its server, or both. */
+export function raceName(key, otherKey) {
+  if (!otherKey) return keyLabel(key);
+  const [one, other] = [splitKey(key), splitKey(otherKey)];
+  if (one.server === other.server) return one.scenario;
+  return one.scenario === other.scenario ? one.server : keyLabel(key);
+}
+
 export function download(url, filename) {
   const link = Object.assign(document.createElement("a"), { href: url, download: filename });
   document.body.append(link);

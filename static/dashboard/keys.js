@@ -1,8 +1,10 @@
-/* The presenter's keys: digits pick a scenario, Enter fires, r resets the charts, v and h show
- * the tabs, t toggles the theme and ? opens the help. Typing in a field is left alone.
+/* The presenter's keys: digits pick a scenario, s (shift+s) the next (previous) server, Enter
+ * fires, r resets the charts, v and h show the tabs, t toggles the theme and ? opens the help.
+ * Typing in a field is left alone.
  */
 import { resetCharts } from "./api.js";
 import { showScenario, showTab } from "./form.js";
+import { cycleServer } from "./servers.js";
 import { scenarios } from "./state.js";
 
 const form = document.getElementById("fire-form");
@@ -39,6 +41,7 @@ export function wireKeys() {
     if (target.closest('input:not([type="radio"]), textarea, select, [contenteditable]')) return;
     const key = event.key.toLowerCase();
     if (/^[0-9]$/.test(key) && !form.hidden) pickScenarioByKey(key);
+    else if (key === "s" && !form.hidden) cycleServer(event.shiftKey ? -1 : 1);
     else if (key === "r") resetCharts();
     else if (key === "v") showTab("tab-source");
     else if (key === "h") showTab("tab-runs");

@@ -8,11 +8,13 @@ import { createCharts, loadChartJs } from "./charts.js";
 import { exportChart, exportRun } from "./exports.js";
 import { showPreset, wireForm } from "./form.js";
 import { wireKeys } from "./keys.js";
-import { charts, setCharts, watchForSilence } from "./redraw.js";
+import { charts, setCharts } from "./redraw.js";
+import { wireServers } from "./servers.js";
 import { scenarios, state } from "./state.js";
-import { connect } from "./stream.js";
+import { connect, watchForSilence } from "./stream.js";
 
 wireForm({ follow });
+wireServers();
 // htmx swaps the run card and each redraw replaces the history rows: one listener outlives their buttons.
 document.body.addEventListener("click", (event) => {
   const target = event.target.closest("[data-export], [data-png], [data-pick]");

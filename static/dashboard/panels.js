@@ -1,50 +1,30 @@
-/* The panels that are plain HTML: the gauges, the run card (rendered first by the server's
- * run-card partial, kept up to date here) and the run history table.
+/* The run panels that are plain HTML: the run card (rendered first by the server's run-card
+ * partial, kept up to date here) and the run history table.
  */
-import { seconds, shortNumber, sum } from "./format.js";
+import { lagText, raceName, runKey, seconds, shortNumber } from "./format.js";
+import { serverBySlug, shape } from "./state.js";
 
-const LAG_WARN_MS = 20;
-const LAG_ALARM_MS = 100;
+const onServer = (run) => `on ${run.server}, ${shape(run.server, run.workers, run.threads)}`;
 
-function setGauge(id, text, level) {
-  const gauge = document.getElementById(id);
-  gauge.querySelector("output").textContent = text;
-  if (level) gauge.dataset.level = level;
-}
-
-export function drawGauges(frame) {
-  setGauge("gauge-in-flight", sum(frame.in_flight));
-  setGauge("gauge-in-view", sum(frame.in_view));
-  setGauge("gauge-threads", frame.threads);
-  setGauge("gauge-runs", frame.runs.length);
-}
-
-/** worstMs: the worst lag of the last seconds; silentMs: how long no frame has come, if too long. */
-export function drawLag({ worstMs, windowS, silentMs }) {
-  const help = document.getElementById("help-loop-lag");
-  if (silentMs != null) {
-    // No frame is itself the measurement: the loop cannot even run the sampler.
-    setGauge("gauge-loop-lag", `≥ ${Math.round(silentMs)}`, "alarm");
-    help.textContent = "no frame: the loop is stuck";
-    return;
-  }
-  const level = worstMs >= LAG_ALARM_MS ? "alarm" : worstMs >= LAG_WARN_MS ? "warn" : "ok";
-  setGauge("gauge-loop-lag", worstMs < 10 ? worstMs.toFixed(1) : Math.round(worstMs), level);
-  help.textContent = `how late the loop runs (worst of ${windowS} s)`;
-}
+const nameOf = (run, other) => raceName(runKey(run), runKey(other));
 
 // Both runs of a race started together: their wall times say which finished first.
 function raceResult(run, rival) {
   if (!rival) return "";
-  if (run.status === "running" || rival.status === "running") {
-    return `Racing ${rival.scenario} (run #${rival.id})…`;
-  }
-  if (run.wall_s == null || rival.wall_s == null) return `Raced ${rival.scenario} (run #${rival.id}).`;
+  const rivalName = nameOf(rival, run);
+  if (run.status === "running" || rival.status === "running") return `Racing ${rivalName} (run #${rival.id})…`;
+  if (run.wall_s == null || rival.wall_s == null) return `Raced ${rivalName} (run #${rival.id}).`;
   const [first, second] = [run, rival].sort((a, b) => a.wall_s - b.wall_s);
   const by = second.wall_s - first.wall_s;
   const walls = `${first.wall_s.toFixed(2)} vs ${seconds(second.wall_s)}`;
   if (by < 0.01) return `Dead heat: ${walls}`;
-  return `${first.scenario} first by ${seconds(by)}: ${walls}`;
+  return `${nameOf(first, second)} first by ${seconds(by)}: ${walls}`;
+}
+
+function peakLag(run) {
+  const lag = run.peaks?.loop_lag_ms;
+  if (lag != null) return lagText(lag);
+  return serverBySlug.get(run.server)?.protocol === "wsgi" ? "no loop" : "–";
 }
 
 /** Fill the run card from a run dict; scenario is the registry's entry for its slug, rival the
@@ -63,13 +43,15 @@ export function drawCard(run, scenario, rival = null) {
   set("kind", scenario ? scenario.kind : "");
   field("kind").className = `badge badge-${scenario?.kind ?? ""}`;
   set("shape", `× ${run.n}, delay ${shortNumber(run.delay)} s`);
+  set("server", onServer(run));
   field("progress").max = run.n;
   field("progress").value = run.done;
   set("done", `${run.done} of ${run.n} done`);
   const running = run.status === "running";
   const elapsed = running ? run.elapsed_s : run.wall_s;
   // The load generator fires half a second after the launch: no negative time shown.
-  set("wall", running ? `${seconds(Math.max(0, run.elapsed_s ?? 0))} elapsed` : seconds(run.wall_s));
+  set("wall", running ? seconds(Math.max(0, run.elapsed_s ?? 0)) : seconds(run.wall_s));
+  set("wall-note", running ? "elapsed" : "");
   set("ideal", seconds(run.ideal_wall_s));
   const ratio = !running && run.wall_s != null && run.ideal_wall_s > 0 ? run.wall_s / run.ideal_wall_s : null;
   set("ratio", ratio == null ? "" : `× ${ratio.toFixed(2)}`);
@@ -83,14 +65,18 @@ export function drawCard(run, scenario, rival = null) {
   set("max", seconds(run.max_s));
   set("peak-in-view", run.peaks?.in_view ?? "–");
   set("peak-threads", run.peaks?.threads ?? "–");
-  set("peak-lag", run.peaks?.loop_lag_ms == null ? "–" : `${Math.round(run.peaks.loop_lag_ms)} ms`);
+  set("peak-cpu", run.peaks?.cpu_pct == null ? "–" : `${Math.round(run.peaks.cpu_pct)} %`);
+  set("peak-lag", peakLag(run));
   const kinds = Object.entries(run.error_kinds ?? {}).map(([kind, count]) => `${count} × ${kind}`);
   set("error-kinds", kinds.length ? `Errors: ${kinds.join(", ")}` : "");
+  const missing = run.telemetry_missing_s ?? 0;
+  const gap = `server telemetry missing for ${missing.toFixed(1)} s: the peaks miss that stretch`;
+  set("telemetry", missing > 0 ? gap : "");
   for (const button of card.querySelectorAll("[data-export]")) button.disabled = false;
 }
 
-const NUMERIC = new Set([2, 4, 5, 6, 7]);
-const STATUS = 3;
+const NUMERIC = new Set([3, 5, 6, 7, 8]);
+const STATUS = 4;
 
 function historyRow(run, current) {
   const row = document.createElement("tr");
@@ -100,6 +86,7 @@ function historyRow(run, current) {
   const cells = [
     "",
     run.scenario,
+    run.server,
     `${run.n} × ${shortNumber(run.delay)} s`,
     running ? `${run.done} of ${run.n}` : run.status,
     running ? "–" : seconds(run.wall_s),
@@ -114,6 +101,7 @@ function historyRow(run, current) {
     if (i === STATUS) cell.className = `status-${run.status}`;
     row.append(cell);
   });
+  row.cells[2].title = onServer(run);
   const pick = Object.assign(document.createElement("button"), {
     type: "button",
     className: "pick",

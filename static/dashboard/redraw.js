@@ -2,14 +2,26 @@
  * times a second; each only updates the state and asks for a redraw, so the page stays cheaper
  * than what it measures. Owns the charts, which a change of theme replaces.
  */
-import { drawDurations, drawInFlight, drawLive } from "./charts.js";
-import { drawCard, drawGauges, drawHistory, drawLag } from "./panels.js";
-import { bySlug, dirty, firstFrameAt, scenarios, state } from "./state.js";
+import { drawDurations } from "./durations.js";
+import { runKey, splitKey } from "./format.js";
+import { drawGauges } from "./gauges.js";
+import { drawInFlight, drawLive } from "./live.js";
+import { drawCard, drawHistory } from "./panels.js";
+import {
+  bySlug,
+  dirty,
+  firstFrameAt,
+  pickedScenario,
+  pickedServer,
+  runKeys,
+  servers,
+  shownServer,
+  state,
+} from "./state.js";
 
 const LIVE_WINDOW_S = 30; // the live chart shows the last half minute
 const HISTORY_ROWS = 50;
-const LAG_WINDOW_S = 2; // the lag gauge shows the worst of the last seconds: a blip stays visible
-const SILENT_MS = 400; // frames are due every 100 ms: a longer silence means a stalled loop
+const GAP_S = 0.4; // frames are due every 100 ms: a longer gap is drawn as missing frames
 
 // Exported live: null until Chart.js has loaded, then replaced on each change of theme.
 export let charts = null;
@@ -21,6 +33,7 @@ export function setCharts(next) {
 }
 
 let redrawPending = false;
+let drawnTones = "";
 export function scheduleRedraw() {
   if (!redrawPending) {
     redrawPending = true;
@@ -28,27 +41,21 @@ export function scheduleRedraw() {
   }
 }
 
-// A blocked server loop sends no frames at all: the silence itself shows on the lag gauge.
-export function watchForSilence() {
-  setInterval(() => {
-    if (state.connected && performance.now() - state.lastFrameAt > SILENT_MS) scheduleRedraw();
-  }, 200);
-}
-
 function redraw() {
   redrawPending = false;
   const started = performance.now();
-  const frame = state.frames.at(-1);
-  if (frame) drawGauges(frame);
-  showLag();
+  if (state.frames.length) drawGauges(state.frames, shownServer());
   if (charts) {
-    showLive();
-    if (dirty.durations) showDurations();
+    const shades = showLive();
+    // The runs' points keep the tones of their lines, which change as series come and go.
+    const tones = runKeys().map((key) => shades.get(key)).join();
+    if (dirty.durations || tones !== drawnTones) showDurations(shades);
     dirty.durations = false;
+    drawnTones = tones;
   }
   const run = state.runs.get(state.current);
   if (run?.status === "running" && run.receivedAt) {
-    // Time goes on while a blocked server sends nothing: count on from its last word.
+    // Time goes on between frames: count on from the run's last word.
     const elapsed_s = run.elapsed_s + (performance.now() - run.receivedAt) / 1000;
     drawCard({ ...run, elapsed_s }, bySlug.get(run.scenario), state.runs.get(run.rival));
   } else if (dirty.card && run) {
@@ -64,34 +71,58 @@ function redraw() {
   cost.maxMs = Math.max(cost.maxMs, ms);
 }
 
+// A scenario on a second server is drawn in a paler tone of its colour: per scenario, its
+// servers in the registry's order get tones 0, 1, ...
+const serverRank = new Map(servers.map((s, i) => [s.slug, i]));
+function shadesOf(keys) {
+  const all = [...new Set([...keys, ...runKeys()])].map((key) => ({ key, ...splitKey(key) }));
+  all.sort((a, b) => (serverRank.get(a.server) ?? 99) - (serverRank.get(b.server) ?? 99));
+  const seen = new Map();
+  const shades = new Map();
+  for (const { key, scenario } of all) {
+    shades.set(key, seen.get(scenario) ?? 0);
+    seen.set(scenario, (seen.get(scenario) ?? 0) + 1);
+  }
+  return shades;
+}
+
+/** Draw the live chart; answers the tones of the series it shows, for the other chart. */
 function showLive() {
   const { replay } = state;
   if (replay?.inFlight) {
     drawInFlight(charts, replay);
-    return;
+    return shadesOf([replay.key]);
   }
   const latest = state.frames.at(-1)?.t ?? 0;
   const from = replay ? replay.from : latest - LIVE_WINDOW_S;
   const to = replay ? replay.to : latest;
   const frames = state.frames.slice(firstFrameAt(from), firstFrameAt(to + 0.001));
-  const active = scenarios.filter((s) => frames.some((f) => f.in_flight[s.slug] || f.in_view[s.slug]));
-  if (!active.length) active.push(scenarios.find((s) => s.input.checked) ?? scenarios[0]);
-  const slugs = active.map((s) => s.slug);
+  const active = new Set();
+  for (const frame of frames) {
+    for (const [key, n] of Object.entries(frame.in_flight)) if (n) active.add(key);
+    for (const [key, n] of Object.entries(frame.in_view)) if (n) active.add(key);
+  }
+  // With nothing going on, the chosen scenario's (empty) lines on the chosen server.
+  if (!active.size) active.add(`${pickedScenario().slug}@${pickedServer()}`);
+  const keys = [...active].sort();
   const ref = replay ? replay.t0 : latest;
+  const shades = shadesOf(keys);
   const markers = runMarkers();
-  drawLive(charts, { frames, slugs, from, to, ref, replay: Boolean(replay), gapS: SILENT_MS / 1000, markers });
+  drawLive(charts, { frames, keys, shades, from, to, ref, replay: Boolean(replay), gapS: GAP_S, markers });
+  return shades;
 }
 
 // Where the current run (and its rival, in a race) started and ended, on the server's clock.
 function runMarkers() {
   const ids = [state.current, state.rival?.id].filter((id) => id != null);
-  return ids.flatMap((id) => {
+  return ids.flatMap((id, level) => {
     const run = state.runs.get(id);
     const t0 = state.runStartT.get(id);
     if (!run || t0 == null) return [];
-    const marks = [{ t: t0, label: `▶ #${id}`, slug: run.scenario }];
+    const key = runKey(run);
+    const marks = [{ t: t0, label: `▶ #${id}`, key, level }];
     const length = run.status === "running" ? null : (run.elapsed_s ?? run.wall_s);
-    if (length != null) marks.push({ t: t0 + length, label: `■ #${id}`, slug: run.scenario });
+    if (length != null) marks.push({ t: t0 + length, label: `■ #${id}`, key, level });
     return marks;
   });
 }
@@ -100,15 +131,15 @@ function nearestRank(sorted, q) {
   return sorted.length ? sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] : null;
 }
 
-function showDurations() {
+function showDurations(shades) {
   const run = state.runs.get(state.current);
-  const points = runPoints({ timings: state.timings, live: state.liveDurations });
+  const timings = state.timings ?? state.liveTimings;
   let marks;
   if (state.timings && run && run.status !== "running") {
     marks = { p50: run.p50_s, p95: run.p95_s, p99: run.p99_s, max: run.max_s };
   } else {
     // While a run goes: the same nearest-rank percentiles, over the answers so far.
-    const sorted = points.map((p) => p[1]).sort((a, b) => a - b);
+    const sorted = timings.map((t) => t[2] - t[1]).sort((a, b) => a - b);
     marks = {
       p50: nearestRank(sorted, 0.5),
       p95: nearestRank(sorted, 0.95),
@@ -116,28 +147,12 @@ function showDurations() {
       max: sorted.at(-1) ?? null,
     };
   }
+  const series = (r, t) => ({ key: r && runKey(r), shade: r ? shades.get(runKey(r)) : 0, timings: t });
   const rival = state.rival && state.runs.get(state.rival.id);
-  drawDurations(charts, points, marks, {
-    slug: run?.scenario,
-    rival: rival && { slug: rival.scenario, points: runPoints(state.rival) },
-  });
-}
-
-// [finished_at_s, duration_s, http_status] of a run: its exact timings once loaded, else from frames.
-function runPoints({ timings, live }) {
-  return timings ? timings.map(([start, end, status]) => [end, end - start, status]) : live;
-}
-
-function showLag() {
-  const silentMs = performance.now() - state.lastFrameAt;
-  if (state.connected && state.lastFrameAt && silentMs > SILENT_MS) {
-    drawLag({ silentMs });
-    return;
-  }
-  const latest = state.frames.at(-1)?.t ?? 0;
-  let worstMs = 0;
-  for (let i = state.frames.length - 1; i >= 0 && state.frames[i].t >= latest - LAG_WINDOW_S; i--) {
-    worstMs = Math.max(worstMs, state.frames[i].loop_lag_ms);
-  }
-  drawLag({ worstMs, windowS: LAG_WINDOW_S });
+  drawDurations(
+    charts,
+    series(run, timings),
+    marks,
+    rival ? series(rival, state.rival.timings ?? state.rival.live) : null,
+  );
 }

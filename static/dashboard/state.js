@@ -1,11 +1,12 @@
-/* The dashboard's shared state: the scenarios the form offers, what the stream and the API said,
- * and which panels need a redraw. Every other module reads and updates this one object, so that
- * window.dashboard.state shows the browser tests everything the page knows.
+/* The dashboard's shared state: the scenarios and servers the form offers, what the stream and
+ * the API said, and which panels need a redraw. Every other module reads and updates this one
+ * object, so that window.dashboard.state shows the browser tests everything the page knows.
  */
+import { runKey } from "./format.js";
 
-export const scenarios = [
-  ...document.getElementById("fire-form").querySelectorAll('input[name="scenario"]'),
-].map((input) => ({
+const form = document.getElementById("fire-form");
+
+export const scenarios = [...form.querySelectorAll('input[name="scenario"]')].map((input) => ({
   slug: input.value,
   label: input.dataset.label,
   kind: input.dataset.kind,
@@ -13,22 +14,65 @@ export const scenarios = [
 }));
 export const bySlug = new Map(scenarios.map((s) => [s.slug, s]));
 
+// The server registry as the template renders it: bounds are [default, most].
+const bounds = (text) => text.split(" ").map(Number);
+export const servers = [...form.querySelectorAll('input[name="server"]')].map((input) => ({
+  slug: input.value,
+  label: input.dataset.label,
+  protocol: input.dataset.protocol,
+  workers: bounds(input.dataset.workers),
+  threads: bounds(input.dataset.threads),
+  input,
+}));
+export const serverBySlug = new Map(servers.map((s) => [s.slug, s]));
+
+/** "4 workers, 8 threads", as the registry's Server.shape says it. */
+export function shape(slug, workers, threads) {
+  const server = serverBySlug.get(slug);
+  if (!server) return "";
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const parts = [];
+  if (server.workers[1] > 1) parts.push(plural(workers, "worker"));
+  if (server.threads[1] > 1) parts.push(plural(threads, "thread"));
+  return parts.join(", ") || "one process";
+}
+
+export const pickedScenario = () => scenarios.find((s) => s.input.checked) ?? scenarios[0];
+export const pickedServer = () => (servers.find((s) => s.input.checked) ?? servers[0]).slug;
+
 export const state = {
   frames: [], // in server time order
   runs: new Map(), // id -> run dict without timings
   runStartT: new Map(), // id -> the server time at which the run started, learnt from frames
   current: null, // the run in the card and the durations chart
-  liveDurations: [], // [finished_at_s, duration_s, status] of the current run, from frames
+  liveTimings: [], // the current run's timings so far, from frames
   timings: null, // the current run's exact timings, once fetched
-  replay: null, // a picked run's stretch of frames {from, to, t0}, or its timings {inFlight, slug, to}
+  replay: null, // a picked run's stretch of frames {from, to, t0}, or its timings {inFlight, key, to}
   rival: null, // the other run of the current run's race: {id, live, timings}, like the current one's
+  servers: {}, // slug -> the server's state {server, state, workers, threads, shape, url?, error?}
+  serverNote: null, // the server whose state the status line tells: the last one announced
   lastFrameAt: 0,
   connected: false,
   chartSource: null,
   cost: { redraws: 0, totalMs: 0, maxMs: 0, lastMs: 0 },
 };
-// What changed since the last redraw: the gauges, the lag and the live chart are redrawn every time.
+// What changed since the last redraw: the gauges and the live chart are redrawn every time.
 export const dirty = { card: true, durations: true, history: true };
+
+/** The server the gauges and the worker strip show: the current run's while it goes, else the
+ * one picked in the form. */
+export function shownServer() {
+  const run = state.runs.get(state.current);
+  return run?.status === "running" ? run.server : pickedServer();
+}
+
+/** The series keys of the current run and of its rival, if any. */
+export function runKeys() {
+  return [state.current, state.rival?.id]
+    .map((id) => state.runs.get(id))
+    .filter(Boolean)
+    .map(runKey);
+}
 
 // Every redraw looks up its window in up to ten minutes of frames, which are in time order.
 export function firstFrameAt(t) {
@@ -49,16 +93,16 @@ export function remember(run, { fromFrame = false } = {}) {
   if (run.id === state.current || run.id === state.rival?.id) dirty.card = true;
 }
 
-// A frame's answers of one run: [end_s, duration_s, http_status], on the run's own clock.
-export function framePoints(frame, id, into) {
-  into.push(...(frame.durations[String(id)] ?? []));
+// A frame's timings of one run: [index, sent_s, answered_s, http_status, error_kind].
+export function frameTimings(frame, id, into) {
+  into.push(...(frame.timings?.[String(id)] ?? []));
 }
 
-export function collectLiveDurations() {
-  state.liveDurations = [];
+export function collectLiveTimings() {
+  state.liveTimings = [];
   if (state.rival) state.rival.live = [];
   for (const frame of state.frames) {
-    framePoints(frame, state.current, state.liveDurations);
-    if (state.rival) framePoints(frame, state.rival.id, state.rival.live);
+    frameTimings(frame, state.current, state.liveTimings);
+    if (state.rival) frameTimings(frame, state.rival.id, state.rival.live);
   }
 }

@@ -1,19 +1,28 @@
-/* The event stream: a history when it opens, then a frame about ten times a second and a run
- * event whenever a run starts or ends. Each only updates the state and asks for a redraw.
+/* The event stream: a history when it opens, then a frame about ten times a second, a run
+ * event whenever a run starts or ends and a server event whenever a server starts, is ready,
+ * fails or stops. Each only updates the state and asks for a redraw.
  */
 import { follow, loadRunList, loadTimings } from "./api.js";
 import { announce } from "./form.js";
 import { scheduleRedraw } from "./redraw.js";
-import { collectLiveDurations, dirty, firstFrameAt, framePoints, remember, state } from "./state.js";
+import { collectLiveTimings, dirty, firstFrameAt, frameTimings, remember, state } from "./state.js";
 
 const root = document.getElementById("dashboard");
 const EVENTS_URL = root.dataset.eventsUrl;
 const KEEP_FRAMES_S = 600; // kept so that a run picked from the history still has its frames
 const RECONNECT_MS = 2000;
+const SILENT_MS = 400; // frames are due every 100 ms: a longer silence means the dashboard stalled
 
 function learnStarts(frame) {
   for (const progress of frame.runs) {
     if (!state.runStartT.has(progress.id)) state.runStartT.set(progress.id, frame.t - progress.elapsed_s);
+  }
+}
+
+// Frames carry every server's state too: one that started before the page opened is known.
+function learnServers(frame) {
+  for (const [slug, { processes, ...server }] of Object.entries(frame.servers ?? {})) {
+    state.servers[slug] = server;
   }
 }
 
@@ -24,11 +33,13 @@ function onFrame(frame) {
     state.runStartT.clear();
   }
   state.frames.push(frame);
+  if (state.lastFrameAt && performance.now() - state.lastFrameAt > SILENT_MS) setStreamStatus("live", "live");
   state.lastFrameAt = performance.now();
   if (state.frames[0].t < frame.t - KEEP_FRAMES_S - 10) {
     state.frames.splice(0, firstFrameAt(frame.t - KEEP_FRAMES_S));
   }
   learnStarts(frame);
+  learnServers(frame);
   const receivedAt = performance.now();
   for (const { id, done, errors, elapsed_s } of frame.runs) {
     const run = state.runs.get(id);
@@ -36,12 +47,12 @@ function onFrame(frame) {
       remember({ ...run, done, errors, elapsed_s, receivedAt }, { fromFrame: true });
     }
   }
-  if (!state.timings && frame.durations[String(state.current)]) {
-    framePoints(frame, state.current, state.liveDurations);
+  if (!state.timings && frame.timings?.[String(state.current)]) {
+    frameTimings(frame, state.current, state.liveTimings);
     dirty.durations = true;
   }
-  if (state.rival && !state.rival.timings && frame.durations[String(state.rival.id)]) {
-    framePoints(frame, state.rival.id, state.rival.live);
+  if (state.rival && !state.rival.timings && frame.timings?.[String(state.rival.id)]) {
+    frameTimings(frame, state.rival.id, state.rival.live);
     dirty.durations = true;
   }
   scheduleRedraw();
@@ -62,7 +73,13 @@ function onRun(run) {
   scheduleRedraw();
 }
 
-function onHistory({ frames, runs }) {
+function onServer(server) {
+  state.servers[server.server] = server;
+  state.serverNote = server.server;
+  scheduleRedraw();
+}
+
+function onHistory({ frames, runs, servers = {} }) {
   const last = state.frames.at(-1);
   // The server's clock starts again with the server: older frames are not comparable.
   if (last && frames.length && frames.at(-1).t < last.t) {
@@ -72,11 +89,12 @@ function onHistory({ frames, runs }) {
   const older = frames.length ? state.frames.filter((f) => f.t < frames[0].t) : state.frames;
   state.frames = [...older, ...frames];
   state.frames.forEach(learnStarts);
+  Object.assign(state.servers, servers);
   state.lastFrameAt = performance.now();
   for (const run of runs) remember(run);
   const newest = runs.reduce((a, b) => (b.id > (a?.id ?? -1) ? b : a), null);
   if (newest && (state.current == null || newest.id > state.current)) follow(newest.id);
-  else collectLiveDurations();
+  else collectLiveTimings();
   dirty.durations = true;
   loadRunList();
   scheduleRedraw();
@@ -87,6 +105,16 @@ function setStreamStatus(name, text) {
   element.dataset.state = name;
   element.textContent = text;
   root.dataset.stream = name; // the gauges dim: what they show is no longer news
+}
+
+// The dashboard sends frames whatever its subjects do: silence means it (or the network) stalled.
+export function watchForSilence() {
+  setInterval(() => {
+    const silentMs = performance.now() - state.lastFrameAt;
+    if (state.connected && state.lastFrameAt && silentMs > SILENT_MS) {
+      setStreamStatus("silent", `no frames for ${(silentMs / 1000).toFixed(1)} s`);
+    }
+  }, 200);
 }
 
 export function connect() {
@@ -107,4 +135,5 @@ export function connect() {
   source.addEventListener("history", (e) => onHistory(JSON.parse(e.data)));
   source.addEventListener("frame", (e) => onFrame(JSON.parse(e.data)));
   source.addEventListener("run", (e) => onRun(JSON.parse(e.data)));
+  source.addEventListener("server", (e) => onServer(JSON.parse(e.data)));
 }
