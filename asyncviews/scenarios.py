@@ -183,8 +183,9 @@ SCENARIOS: dict[str, Scenario] = {
             "Async view, work left in the background",
             views.fire_and_forget,
             "The tutorial's /async/ pattern: the view starts a background task and answers "
-            "at once. The calls finish in milliseconds while the background series shows "
-            "the work still going on for a delay after.",
+            "at once. The calls finish in milliseconds while the tasks on the worker's event "
+            "loop show the work still going on for a delay after. Under WSGI the work dies "
+            "with the call's own loop.",
             at_once,
         ),
         Scenario(
