@@ -28,7 +28,7 @@ def test_a_subscriber_that_does_not_read_keeps_only_the_newest_frames() -> None:
         broadcaster = Broadcaster()
         slow = broadcaster.subscribe()
         for i in range(FRAME_BUFFER * 4):
-            broadcaster.publish_frame(str(i))
+            broadcaster.publish_frame(str(i), str(i))
         return await slow.next_batch()
 
     batch = asyncio.run(scenario())
@@ -61,9 +61,9 @@ def test_events_come_before_the_frames_kept_beside_them() -> None:
     async def scenario() -> list[tuple[str, str]]:
         broadcaster = Broadcaster()
         subscriber = broadcaster.subscribe()
-        broadcaster.publish_frame("f1")
+        broadcaster.publish_frame("f1", "f1")
         broadcaster.publish_event("server", "s")
-        broadcaster.publish_frame("f2")
+        broadcaster.publish_frame("f2", "f2")
         broadcaster.publish_event("run", "r")
         return await subscriber.next_batch()
 
@@ -75,17 +75,20 @@ def test_events_come_before_the_frames_kept_beside_them() -> None:
     ]
 
 
-def test_history_holds_the_last_two_minutes_as_one_json_array() -> None:
+def test_history_holds_the_live_charts_half_minute_light_but_the_newest_whole() -> None:
     broadcaster = Broadcaster()
+    assert json.loads(broadcaster.history_json()) == []
     for i in range(3000):
-        broadcaster.publish_frame(json.dumps({"t": i}))
+        whole = {"t": i, "servers": {"uvicorn": {"processes": [{"pid": 7}]}}}
+        broadcaster.publish_frame(json.dumps(whole), json.dumps({"t": i}))
 
     history = json.loads(broadcaster.history_json())
 
     assert round(HISTORY_FRAMES * TICK_S) == 30  # seconds: the live chart's window
     assert len(history) == HISTORY_FRAMES
     assert history[0] == {"t": 3000 - HISTORY_FRAMES}
-    assert history[-1] == {"t": 2999}
+    assert history[-2] == {"t": 2998}
+    assert history[-1]["servers"]["uvicorn"]["processes"] == [{"pid": 7}]
 
 
 def test_closing_a_stream_releases_its_subscriber(

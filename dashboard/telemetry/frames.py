@@ -44,7 +44,7 @@ class Ticker:
         runs: RunManager,
         collector: Collector,
         pool: ServerPool,
-        publish_frame: Callable[[str], None],
+        publish_frame: Callable[[str, str], None],
         publish_run: Callable[[dict[str, Any]], None],
     ) -> None:
         self.runs = runs
@@ -86,7 +86,10 @@ class Ticker:
         self.ticks += 1
         frame = self.frame(t)
         self.runs.observe(frame, TICK_S)
-        self.publish_frame(json.dumps(frame, separators=(",", ":")))
+        light = {key: value for key, value in frame.items() if key != "servers"}
+        self.publish_frame(
+            json.dumps(frame, separators=(",", ":")), json.dumps(light, separators=(",", ":"))
+        )
         if self.ticks % RUN_SUMMARY_EVERY_TICKS == 0:
             for summary in self.runs.summaries():
                 self.publish_run(summary)
