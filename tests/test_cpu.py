@@ -26,7 +26,10 @@ def test_threads_of_one_process_compute_one_at_a_time_and_workers_spread(server:
     # Four threads, one GIL: a second of CPU takes at least a second, however many threads.
     assert one_process["wall_s"] >= 0.8
     assert one_process["peaks"]["in_view"] >= 2
-    assert two_workers["wall_s"] < 0.9 * one_process["wall_s"]
+    assert one_process["phases"]["processes"] == 1
+    # Two processes, two GILs: the work went to both (whether it ran faster depends on a
+    # second core being free, which a busy machine does not promise).
+    assert two_workers["phases"]["processes"] == 2
     assert one_process["ideal_wall_s"] == 1.0
     assert two_workers["ideal_wall_s"] == math.ceil(4 / min(2, CORES)) * 0.25
     assert one_process["cores"] == CORES

@@ -55,6 +55,10 @@ def test_registry_kinds_follow_the_views() -> None:
         "orm-async": "async",
         "orm-mistake": "async",
         "fire-and-forget": "async",
+        "sync-cpu": "sync",
+        "async-cpu": "async",
+        "async-cpu-thread": "async",
+        "async-cpu-process": "async",
     }
 
 

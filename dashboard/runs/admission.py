@@ -45,9 +45,13 @@ class Admission:
         self.reserved_pairs: set[tuple[str, str]] = set()
         self.reserved_configs: list[Config] = []
 
+    def _going(self) -> list[ActiveRun]:
+        """The runs still going: one that has concluded is only being saved, its answers all in."""
+        return [a for a in self.active.values() if a.ended is None]
+
     def open_requests(self) -> int:
         """Requests sent or about to be sent by the runs in progress, not answered yet."""
-        return self.reserved + sum(a.run.n - a.run.done for a in self.active.values())
+        return self.reserved + sum(a.run.n - a.run.done for a in self._going())
 
     def _retry_after_s(self, runs: Iterable[ActiveRun]) -> int:
         """When the slowest of these runs will have ended at the latest."""
@@ -57,7 +61,7 @@ class Admission:
 
     def _refuse_busy(self, launches: Sequence[tuple[str, Config]]) -> None:
         pairs = {(scenario, config.server) for scenario, config in launches}
-        busy = [a for a in self.active.values() if (a.run.scenario, a.run.server) in pairs]
+        busy = [a for a in self._going() if (a.run.scenario, a.run.server) in pairs]
         if busy or self.reserved_pairs & pairs:
             going = ", ".join(
                 f"run {a.run.pk} of {a.key} ({a.run.done} of {a.run.n} done)" for a in busy
@@ -70,11 +74,11 @@ class Admission:
                 retry_after_s,
                 "scenario",
             )
-        in_use = [config_of(a.run) for a in self.active.values()] + self.reserved_configs
+        in_use = [config_of(a.run) for a in self._going()] + self.reserved_configs
         for _, config in launches:
             other = next((c for c in in_use if c.server == config.server and c != config), None)
             if other is not None:
-                users = [a for a in self.active.values() if a.run.server == config.server]
+                users = [a for a in self._going() if a.run.server == config.server]
                 retry_after_s = self._retry_after_s(users)
                 raise AtCapacity(
                     f"{config.server} is busy with {other.workers} worker(s) and "
@@ -92,10 +96,10 @@ class Admission:
         limit: int = settings.MAX_IN_FLIGHT
         open_now = self.open_requests()
         if open_now + n > limit:
-            retry_after_s = self._retry_after_s(self.active.values())
+            retry_after_s = self._retry_after_s(self._going())
             going = ", ".join(
                 f"run {a.run.pk} ({a.key}, {a.run.n - a.run.done} of {a.run.n} open)"
-                for a in self.active.values()
+                for a in self._going()
             )
             raise AtCapacity(
                 f"n={n} would make {open_now + n} requests in flight, over max_in_flight "
