@@ -16,7 +16,7 @@ from typing import Any
 
 import redis
 
-from probe.sampler import CHANNEL
+from probe.protocol import CHANNEL
 
 START_DEADLINE_S = 10.0
 

@@ -12,7 +12,8 @@ Design choices:
   is counted from inside that thread: the time it waited for the thread is waiting, not view.
 - A view that raises answers a 500 naming the exception in X-Error-Kind, so the load
   generator counts errors by kind; the traceback is logged once per view and kind, not once
-  per request from the event loop being measured.
+  per request from the event loop being measured. Django's own HTTP exceptions (Http404,
+  PermissionDenied, ...) are left to Django, which answers them with their 4xx.
 - The probe of a process starts with its first middleware instance, in the worker process
   itself (gunicorn forks its workers before they load the application).
 """
@@ -27,18 +28,21 @@ from inspect import iscoroutinefunction
 from typing import Any
 
 from asgiref.sync import async_to_sync, markcoroutinefunction, sync_to_async
-from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
 
 from probe.counters import Counters
 from probe.looplag import LoopLag
+from probe.protocol import ERROR_KIND_HEADER, REQUEST_ID_HEADER
 from probe.sampler import Sampler
 
 logger = logging.getLogger(__name__)
 
-ERROR_KIND_HEADER = "X-Error-Kind"
-REQUEST_ID_META = "HTTP_X_REQUEST_ID"
+REQUEST_ID_META = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 
 View = Callable[..., Any]
+# Exceptions Django itself turns into 4xx answers: the probe leaves them to Django.
+HTTP_EXCEPTIONS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation)
 
 
 class Probe:
@@ -102,6 +106,8 @@ class ProbeMiddleware:
         entered = counters.enter(label)
         try:
             response: HttpResponseBase = await view(request, *args, **kwargs)
+        except HTTP_EXCEPTIONS:
+            raise  # Django answers these with their own status: 404, 403, 400
         except Exception as error:
             response = self._failed(label, error)
         finally:
@@ -124,6 +130,8 @@ class ProbeMiddleware:
         entered = counters.enter(label)
         try:
             response: HttpResponseBase = view(request, *args, **kwargs)
+        except HTTP_EXCEPTIONS:
+            raise  # Django answers these with their own status: 404, 403, 400
         except Exception as error:
             response = self._failed(label, error)
         finally:

@@ -23,11 +23,11 @@ import redis
 from probe import proc
 from probe.counters import Counters
 from probe.looplag import LoopLag
+from probe.protocol import CHANNEL
 
 logger = logging.getLogger(__name__)
 
 TICK_S = 0.1
-CHANNEL = "asyncviews:probe"
 REDIS_TIMEOUT_S = 0.5
 
 
@@ -46,10 +46,6 @@ class Sampler:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
     def _run(self) -> None:
         pid = os.getpid()
         cpu_before, at_before = proc.cpu_s(), time.monotonic()
@@ -64,10 +60,12 @@ class Sampler:
             message = {
                 "server": self.server,
                 "pid": pid,
-                "t": now,
                 "in_view": in_view,
                 "threads": proc.threads(),
-                "cpu_pct": round(100 * (cpu - cpu_before) / max(now - at_before, 1e-6), 1),
+                # Never below 0: a child that exits between two reads can take a tick's share.
+                "cpu_pct": max(
+                    0.0, round(100 * (cpu - cpu_before) / max(now - at_before, 1e-6), 1)
+                ),
                 "rss_bytes": proc.rss_bytes(),
                 "loop_lag_ms": loop_lag_ms,
                 "tasks": tasks,

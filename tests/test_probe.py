@@ -16,7 +16,8 @@ from django.urls import ResolverMatch
 from probe import proc
 from probe.counters import MAX_SPANS, Counters
 from probe.looplag import LoopLag
-from probe.middleware import ERROR_KIND_HEADER, ProbeMiddleware, this_process
+from probe.middleware import ProbeMiddleware, this_process
+from probe.protocol import ERROR_KIND_HEADER
 from tests.server import wait_for
 
 
@@ -91,8 +92,11 @@ def test_loop_lag_grows_while_the_loop_is_blocked(loop: asyncio.AbstractEventLoo
     wait_for(grown, deadline_s=10, what="the lag to grow past 300 ms")
     released.set()
 
-    # Seen growing while the loop was held, not only once it was free again.
-    assert seen == sorted(seen)
+    # Seen growing while the loop was held, not only once it was free again (the first
+    # samples may still see a callback posted before the block).
+    held = [ms for ms in seen if ms >= 50]
+    assert len(held) >= 2
+    assert held == sorted(held)
     wait_for(lambda: (lag.sample()[0] or 0) < 300, deadline_s=10, what="the lag to fall")
 
 

@@ -33,12 +33,10 @@ from typing import Any
 
 import aiohttp
 
+from probe.protocol import ERROR_KIND_HEADER, REQUEST_ID_HEADER
+
 BATCH_S = 0.05
 OPEN_FILES = 65536
-REQUEST_ID_HEADER = "X-Request-Id"
-# Set by the probe on the 500 of a view that raised: the exception's class, so errors are
-# counted by what went wrong, not only by status.
-ERROR_KIND_HEADER = "X-Error-Kind"
 
 
 def raise_open_file_limit() -> None:
@@ -106,7 +104,7 @@ async def request(
     except asyncio.CancelledError:
         batches.record(index, sent, 0, "run time limit")
         raise
-    except (TimeoutError, aiohttp.ClientError) as error:
+    except Exception as error:  # any failure is a result, counted by its kind
         batches.record(index, sent, 0, error_kind(error))
 
 

@@ -65,6 +65,10 @@ def _gunicorn(app: str, worker_class: str) -> Callable[[int, int, int], list[str
             *("--worker-class", worker_class, "--workers", str(workers)),
             *(["--threads", str(threads)] if worker_class == "gthread" else []),
             *("--graceful-timeout", str(GRACE_S), "--backlog", str(BACKLOG)),
+            # No worker timeout: gunicorn would kill a worker whose loop or thread a demo holds
+            # on purpose (async-blocking x100 blocks a uvicorn worker's heartbeat for 50 s).
+            # The dashboard's run time limit bounds every request instead.
+            *("--timeout", "0"),
             # One control socket per machine by default: several gunicorns would share it.
             "--no-control-socket",
         ]

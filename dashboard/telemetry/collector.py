@@ -24,7 +24,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from probe.sampler import CHANNEL
+from probe.protocol import CHANNEL
 
 logger = logging.getLogger(__name__)
 
