@@ -64,7 +64,8 @@ def test_a_message_that_is_not_a_probes_is_left_out() -> None:
     collector = Collector("unix:///nowhere", on_spans=lambda *args: None)
     collector._take(b"not json")
     collector._take(b'{"server": "uvicorn"}')
+    collector._take(message(2, {"api": 1}, cpu_pct=None))
     collector._take(message(1, {"api": 1}))
 
-    assert collector.malformed == 2
+    assert collector.malformed == 3
     assert in_view_by_key(collector.take()) == {"api@gunicorn-uvicorn": 1}

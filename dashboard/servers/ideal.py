@@ -9,6 +9,10 @@ where Django runs each async view on a loop of its own.
 Computing is another matter: a process computes on one core at a time whatever its threads
 (the GIL), so CPU-bound calls take turns in rounds of min(worker processes, cores); handed to
 a pool of one process per core, in rounds of the cores.
+
+written_well_s is the yardstick for a view written the wrong way: what the same work would take
+if its calls overlapped, as many at once as the server holds (computing: as many as there are
+cores). For the views written well, the two agree.
 """
 
 from __future__ import annotations
@@ -32,3 +36,12 @@ def ideal_wall_s(scenario: Scenario, server: Server, config: Config, n: int, del
         return math.ceil(n / capacity) * scenario.ideal_wall_s(1, delay, 1)
     loops = config.workers if server.protocol == "asgi" else n
     return scenario.ideal_wall_s(n, delay, loops)
+
+
+def written_well_s(
+    scenario: Scenario, server: Server, config: Config, n: int, delay: float
+) -> float:
+    slots = server.capacity(config.workers, config.threads)
+    if scenario.work != "wait":
+        slots = CORES if slots is None else min(slots, CORES)
+    return delay if slots is None else math.ceil(n / slots) * delay

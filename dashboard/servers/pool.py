@@ -5,7 +5,8 @@ Design choices:
   SUBJECT_PORT (when that is free, unless it was given explicitly), so the tutorial's URLs are
   where a newcomer looks; every other on a free port.
 - A subject is ready when it answers HTTP and, with telemetry on, the probes of all its worker
-  processes have reported: a run never starts against a half-booted gunicorn.
+  processes have reported (or PROBES_DEADLINE_S has passed, which is logged): a run does not
+  start against a half-booted gunicorn.
 - Every change of state is announced (starting, ready, failed, exited, stopping, stopped) for
   the page to show.
 - A subject that cannot start is stopped whole and named in the error; the dashboard goes on.
@@ -74,21 +75,30 @@ class ServerPool:
         self.subjects: dict[str, Subject] = {}
         self.states: dict[str, dict[str, Any]] = {}
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._stopping: asyncio.Future[list[None]] | None = None
+        self._stopping: asyncio.Future[list[Any]] | None = None
+        self._starting: dict[str, asyncio.Task[Subject]] = {}
 
     def get(self, server: str) -> Subject | None:
         subject = self.subjects.get(server)
         return subject if subject is not None and subject.running else None
 
     async def ensure(self, config: Config) -> Subject:
-        """The subject for config, started or restarted as needed; StartFailed if it cannot."""
+        """The subject for config, started or restarted as needed; StartFailed if it cannot.
+
+        A start is the pool's own task, which callers await shielded: a browser that goes
+        away mid-launch (Django then cancels its view) does not cut a server's start short.
+        """
         async with self._locks[config.server]:
             current = self.get(config.server)
             if current is not None and current.config == config:
                 return current
             if config.server in self.subjects:
                 await self._stop(self.subjects.pop(config.server))
-            return await self._start(config)
+            starting = self._starting.get(config.server)
+            if starting is None or starting.done():
+                starting = asyncio.create_task(self._start(config), name=f"{config} start")
+                self._starting[config.server] = starting
+            return await asyncio.shield(starting)
 
     def _set_state(self, config: Config, state: str, **extra: Any) -> None:
         server = SERVERS[config.server]
@@ -125,14 +135,18 @@ class ServerPool:
         try:
             await wait_until_answers(subject.url + "/", process, log, what=what)
             await self._wait_for_probes(subject, started)
-        except (StartFailed, asyncio.CancelledError) as error:
+        except StartFailed as error:
             await children.stop(process, signal.SIGINT)
             self._set_state(config, "failed", error=str(error))
+            raise
+        except asyncio.CancelledError:  # the dashboard is stopping
+            await children.stop(process, signal.SIGINT)
+            self._set_state(config, "stopped")
             raise
         self.subjects[config.server] = subject
         subject.watcher = asyncio.create_task(self._watch(subject), name=f"{what} watcher")
         self._set_state(config, "ready", url=subject.url)
-        logger.info("%s serves on %s", what, subject.url)
+        logger.info("%s serves the measured views on %s/", what, subject.url)
         return subject
 
     async def _wait_for_probes(self, subject: Subject, started: float) -> None:
@@ -168,15 +182,21 @@ class ServerPool:
         await children.stop(subject.process, signal.SIGINT)
         self._set_state(subject.config, "stopped")
 
-    def begin_stop_all(self) -> asyncio.Future[list[None]]:
+    def begin_stop_all(self) -> asyncio.Future[list[Any]]:
         """Start stopping every subject at once; stop_all() waits for this same stop.
 
         Ctrl-C begins it at once: a subject still serving a sync view takes its whole grace
         period, which must not wait for the dashboard's own connections to close first.
         """
         if self._stopping is None:
+            for starting in self._starting.values():
+                starting.cancel()
             subjects, self.subjects = list(self.subjects.values()), {}
-            self._stopping = asyncio.gather(*(self._stop(subject) for subject in subjects))
+            self._stopping = asyncio.gather(
+                *(self._stop(subject) for subject in subjects),
+                *(self._starting.values()),
+                return_exceptions=True,
+            )
         return self._stopping
 
     async def stop_all(self) -> None:

@@ -16,7 +16,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from dashboard.servers import children
-from dashboard.servers.ports import StartFailed
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ class Supervised:
             logger.warning("%s exited with %s; starting it again", self.name, returncode)
             try:
                 await self.start()
-            except StartFailed:
+            except Exception:
                 logger.exception("%s did not start again; next try in %g s", self.name, RETRY_S)
                 await asyncio.sleep(RETRY_S)
 

@@ -35,6 +35,32 @@ READ_TIMEOUT_S = 1.0
 Spans = Callable[[str, int, list[list[Any]]], None]
 
 
+# What a probe's message holds, and of which types (probe/sampler.py writes it).
+FIELDS: dict[str, tuple[type, ...]] = {
+    "server": (str,),
+    "pid": (int,),
+    "in_view": (dict,),
+    "threads": (int,),
+    "cpu_pct": (int, float),
+    "rss_bytes": (int,),
+    "loop_lag_ms": (int, float, type(None)),
+    "tasks": (int, type(None)),
+    "spans": (list,),
+}
+
+
+def probe_message(message: Any) -> dict[str, Any]:
+    """message, if it is a probe's; ValueError naming what is wrong otherwise."""
+    if not isinstance(message, dict):
+        raise ValueError(f"not an object: {type(message).__name__}")
+    for name, types in FIELDS.items():
+        if not isinstance(message.get(name), types):
+            raise ValueError(f"{name} is {message.get(name)!r}")
+    if not all(isinstance(n, int) for n in message["in_view"].values()):
+        raise ValueError("in_view counts are not whole numbers")
+    return message
+
+
 @dataclass
 class Process:
     server: str
@@ -110,9 +136,10 @@ class Collector:
         return servers
 
     def _take(self, data: bytes) -> None:
-        """Fold one message; one that is not a probe's is logged (once) and left out."""
+        """Fold one message; one that is not a probe's is logged (once) and left out, before
+        it touches anything a frame reads (a shared Redis may carry an older probe's)."""
         try:
-            self.fold(json.loads(data))
+            self.fold(probe_message(json.loads(data)))
         except (ValueError, KeyError, TypeError) as error:
             if not self.malformed:
                 logger.error("telemetry: left out a message that is not a probe's: %r", error)

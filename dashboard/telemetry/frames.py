@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from dashboard.runs.manager import RunManager
 from dashboard.servers.pool import ServerPool
 from dashboard.telemetry.collector import Collector
+
+logger = logging.getLogger(__name__)
 
 TICK_S = 0.1
 RUN_SUMMARY_EVERY_TICKS = 5
@@ -53,6 +56,7 @@ class Ticker:
         self.publish_frame = publish_frame
         self.publish_run = publish_run
         self.ticks = 0
+        self.failed: set[type[Exception]] = set()
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -83,6 +87,15 @@ class Ticker:
         }
 
     def tick(self, t: float) -> None:
+        try:
+            self._tick(t)
+        except Exception as error:
+            # One bad frame must not end the stream for the rest of the talk.
+            if type(error) not in self.failed:
+                self.failed.add(type(error))
+                logger.exception("a frame could not be made (logged once per kind)")
+
+    def _tick(self, t: float) -> None:
         self.ticks += 1
         frame = self.frame(t)
         self.runs.observe(frame, TICK_S)

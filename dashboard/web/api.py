@@ -7,6 +7,7 @@ one takes a second or two; the page shows "starting…" from the stream meanwhil
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -64,10 +65,12 @@ async def _launch(request: HttpRequest, launches: Sequence[Launch]) -> HttpRespo
             [(launch.scenario, launch.config) for launch in launches],
             sum(launch.n for launch in launches),
         ):
-            urls = []
-            for launch in launches:
-                subject = await parts.pool.ensure(launch.config)
-                urls.append(f"{subject.url}/scenarios/{launch.scenario}/?delay={launch.delay:g}")
+            # A race's two servers start side by side, not one after the other.
+            subjects = await asyncio.gather(*(parts.pool.ensure(one.config) for one in launches))
+            urls = [
+                f"{subject.url}/scenarios/{launch.scenario}/?delay={launch.delay:g}"
+                for subject, launch in zip(subjects, launches, strict=True)
+            ]
             runs = [
                 await Run.objects.acreate(
                     scenario=launch.scenario,

@@ -99,11 +99,9 @@ class Command(BaseCommand):
         shown = f"[{host}]" if ":" in host else host
         if "ASYNCVIEWS_SUBJECT_PORT" not in os.environ:
             settings.SUBJECT_PORT = port + 1
-        self.stdout.write(
-            f"asyncviews: the dashboard on http://{shown}:{port}/  (Ctrl-C to stop)\n"
-            f"  the measured views under uvicorn on http://127.0.0.1:{settings.SUBJECT_PORT}/"
-            "api/, /sync/, /async/, /scenarios/<slug>/"
-        )
+        # The measured views' address is logged once uvicorn serves them: on SUBJECT_PORT,
+        # unless that port is taken.
+        self.stdout.write(f"asyncviews: the dashboard on http://{shown}:{port}/  (Ctrl-C to stop)")
         if not is_loopback(host) and not settings.DASHBOARD_TOKEN:
             settings.DASHBOARD_TOKEN = secrets.token_urlsafe(TOKEN_BYTES)
             self.stdout.write(
