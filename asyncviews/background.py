@@ -24,11 +24,6 @@ def spawn(coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
     return task
 
 
-def running() -> int:
-    """How many background tasks are in flight right now."""
-    return len(_tasks)
-
-
 def _finished(task: asyncio.Task[Any]) -> None:
     _tasks.discard(task)
     if task.cancelled():

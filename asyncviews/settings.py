@@ -53,8 +53,6 @@ UPSTREAM_URL = os.environ.get("ASYNCVIEWS_UPSTREAM_URL", "").rstrip("/")
 # How long the http scenarios wait for the upstream: longer than the longest delay they ask for.
 UPSTREAM_TIMEOUT_S = float(os.environ.get("ASYNCVIEWS_UPSTREAM_TIMEOUT_S", "15"))
 
-# The probe publishes what it measures here (the dashboard sets it for the subjects it starts).
-REDIS_URL = os.environ.get("ASYNCVIEWS_REDIS_URL", "")
 # Measuring in-view counts, spans and loop lag; off only to measure what measuring costs (bench/).
 TELEMETRY = os.environ.get("ASYNCVIEWS_TELEMETRY", "on").strip().lower() not in {"0", "off", "no"}
 

@@ -36,6 +36,9 @@ MAX_RUN_N = int(os.environ.get("ASYNCVIEWS_MAX_RUN_N", "1000"))
 MAX_IN_FLIGHT = int(os.environ.get("ASYNCVIEWS_MAX_IN_FLIGHT", "2000"))
 # Requests of a run still open after this many seconds are cancelled and counted as errors.
 RUN_TIME_LIMIT_S = float(os.environ.get("ASYNCVIEWS_RUN_TIME_LIMIT_S", "120"))
+# The Redis the dashboard listens on and passes to the subjects it starts (whose probes read
+# ASYNCVIEWS_REDIS_URL themselves); empty: a redis-server of the dashboard's own.
+REDIS_URL = os.environ.get("ASYNCVIEWS_REDIS_URL", "")
 # The most browsers on the event stream at once; one more gets a 503 with Retry-After.
 MAX_VIEWERS = int(os.environ.get("ASYNCVIEWS_MAX_VIEWERS", "2000"))
 # The presenter's token: when set, launching runs takes it (dashboard/web/presenter.py).

@@ -9,8 +9,9 @@ Design choices:
   A gunicorn master that gets it stops its own workers. The signal is tied to the thread that
   started the child: children are only started from the event loop's thread.
 - Stopping sends the signal to the child's whole process group (a gunicorn master and its
-  workers), waits up to a grace period a little longer than the servers' own graceful
-  shutdown (registry.GRACE_S), then kills the group: Ctrl-C must return within two seconds.
+  workers), waits up to a grace period a little longer than uvicorn's own graceful shutdown
+  (registry.GRACE_S; gunicorn shuts down at once on the SIGINT the pool sends), then kills
+  the group: Ctrl-C must return within two seconds.
 """
 
 from __future__ import annotations
