@@ -94,7 +94,8 @@ class ActiveRun:
             self.run.telemetry_missing_s = round(self.run.telemetry_missing_s + tick_s, 3)
             return
         peaks["threads"] = max(peaks["threads"] or 0, sum(p["threads"] for p in processes))
-        peaks["cpu_pct"] = max(peaks["cpu_pct"] or 0, sum(p["cpu_pct"] for p in processes))
+        cpu_pct = round(sum(p["cpu_pct"] for p in processes), 1)
+        peaks["cpu_pct"] = max(peaks["cpu_pct"] or 0, cpu_pct)
         lags = [p["loop_lag_ms"] for p in processes if p["loop_lag_ms"] is not None]
         if lags:
             peaks["loop_lag_ms"] = max(peaks["loop_lag_ms"] or 0.0, *lags)
