@@ -24,8 +24,9 @@ test: lint typecheck node_modules/.installed browser redis
 check: lint typecheck
 
 # Benchmarks against `hey` (Debian package hey); each starts its own servers on free ports and
-# prints its ratio against its target (about 10 minutes in all on 2 cores; repetitions: 11, 12,
-# 9, 7). request_path counts calls: no repetitions.
+# prints its ratio against its target (about 12.5 minutes in all on 2 cores; repetitions: 11, 12,
+# 9, 7, 4). request_path counts calls: no repetitions. audience holds 1000 /events/ clients on a
+# dashboard, idle and during runs launched through its API (about 2.5 minutes; no hey).
 bench: $(VENV)/.installed redis
 	@command -v hey >/dev/null || { apt-get update -qq && $(APT_INSTALL) hey; }
 	$(PY) -m bench.telemetry_cost
@@ -33,6 +34,7 @@ bench: $(VENV)/.installed redis
 	$(PY) -m bench.request_path
 	$(PY) -m bench.dashboard_viewers
 	$(PY) -m bench.loadgen_vs_hey
+	$(PY) -m bench.audience
 
 # The docs' screenshots and their numbers (docs/screenshots/): its own server, Chromium driving the page.
 screenshots: $(VENV)/.installed-test node_modules/.installed browser redis

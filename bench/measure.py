@@ -59,3 +59,17 @@ def on_processes(pids: Mapping[str, int], measure: Callable[[], Timing]) -> Timi
     timing = measure()
     used = {name: process_cpu_s(pid) - before[name] for name, pid in pids.items()}
     return replace(timing, cpu_of={**timing.cpu_of, **used})
+
+
+def process_rss_bytes(pid: int) -> int:
+    """A running process's resident memory now (VmRSS), from Linux's /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise ValueError(f"process {pid} has no VmRSS (a zombie?)")
+
+
+def thread_waited_s(pid: int) -> float:
+    """Seconds a process's main thread (its event loop's, for the dashboard) has spent ready to
+    run but waiting for a CPU, from Linux's /proc schedstat: how much the machine held it up."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from sse_starlette import ServerSentEvent
 
 from dashboard import instrument
 from dashboard.runs.manager import RunManager
@@ -23,13 +24,23 @@ from dashboard.telemetry.frames import TICK_S
 from dashboard.web.events import stream
 
 
+def events_in(chunk: bytes) -> list[tuple[str, str]]:
+    """The (event, data) pairs in a chunk of Server-Sent Events."""
+    pairs = []
+    for block in chunk.decode().split("\r\n\r\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if fields:
+            pairs.append((fields["event"], fields["data"]))
+    return pairs
+
+
 def test_a_subscriber_that_does_not_read_keeps_only_the_newest_frames() -> None:
     async def scenario() -> list[tuple[str, str]]:
         broadcaster = Broadcaster()
         slow = broadcaster.subscribe()
         for i in range(FRAME_BUFFER * 4):
             broadcaster.publish_frame(str(i), str(i))
-        return await slow.next_batch()
+        return events_in(await slow.next_batch())
 
     batch = asyncio.run(scenario())
 
@@ -47,7 +58,7 @@ def test_events_are_kept_until_the_buffer_is_full_then_the_subscriber_is_cut_off
             broadcaster.publish_event(name, str(i))
         kept_all = not subscriber.cut_off
         broadcaster.publish_event(name, "one too many")
-        batch = await subscriber.next_batch()
+        batch = events_in(await subscriber.next_batch())
         return kept_all, subscriber.cut_off, batch
 
     kept_all, cut_off, delivered = asyncio.run(scenario())
@@ -65,7 +76,7 @@ def test_events_come_before_the_frames_kept_beside_them() -> None:
         broadcaster.publish_event("server", "s")
         broadcaster.publish_frame("f2", "f2")
         broadcaster.publish_event("run", "r")
-        return await subscriber.next_batch()
+        return events_in(await subscriber.next_batch())
 
     assert asyncio.run(scenario()) == [
         ("server", "s"),
@@ -113,6 +124,7 @@ def test_closing_a_stream_releases_its_subscriber(
         first = await anext(events)
         during = len(broadcaster.subscribers)
         await events.aclose()
+        assert isinstance(first, ServerSentEvent)
         return during, len(broadcaster.subscribers), str(first.event), first.data
 
     during, left, first_event, data = asyncio.run(scenario())
@@ -124,7 +136,7 @@ def test_closing_a_stream_releases_its_subscriber(
 def test_closing_the_broadcaster_ends_every_stream_at_once() -> None:
     """Ctrl-C: the streams end now, so the browsers' connections do not hold the exit up."""
 
-    async def scenario() -> tuple[list[tuple[str, str]], bool, bool]:
+    async def scenario() -> tuple[bytes, bool, bool]:
         broadcaster = Broadcaster()
         waiting = broadcaster.subscribe()
         batch = asyncio.create_task(waiting.next_batch())
@@ -135,4 +147,4 @@ def test_closing_the_broadcaster_ends_every_stream_at_once() -> None:
 
     batch, cut_off, late_cut_off = asyncio.run(scenario())
 
-    assert (batch, cut_off, late_cut_off) == ([], True, True)
+    assert (batch, cut_off, late_cut_off) == (b"", True, True)

@@ -29,7 +29,7 @@ SEND_TIMEOUT_S = 10
 RETRY_VIEWERS_S = 10
 
 
-async def stream() -> AsyncGenerator[ServerSentEvent, None]:
+async def stream() -> AsyncGenerator[ServerSentEvent | bytes, None]:
     parts = instrument.current()
     broadcaster = parts.broadcaster
     subscriber = broadcaster.subscribe()
@@ -47,8 +47,7 @@ async def stream() -> AsyncGenerator[ServerSentEvent, None]:
         )
         yield ServerSentEvent(data=history, event="history")
         while not subscriber.cut_off:
-            for event, data in await subscriber.next_batch():
-                yield ServerSentEvent(data=data, event=event)
+            yield await subscriber.next_batch()
     finally:
         broadcaster.unsubscribe(subscriber)
 
