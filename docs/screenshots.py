@@ -3,11 +3,11 @@
 It serves the site on a free port from a temporary data directory, drives the real page in
 Debian's Chromium at 1280x720 with no network but the server's (as tests/browser.py does),
 the way a presenter would: pick the scenario, set N and the delay, pick the server (and a
-rival scenario or server for a race), press Fire, wait for the page to show the run
-finished, then pick it from the run history so that the live chart spans the run. Each view
-is saved in the light and the dark theme into docs/screenshots/, and the runs' numbers, as
-the runs API reports them, into its README.md; a run that fails, or a page that logs
-errors, leaves the last set as it was.
+rival scenario or server for a race), press Fire, and wait for the page to show the run
+finished, drawn across the live chart from the instant it fired to its end. Each view is
+saved in the light and the dark theme into docs/screenshots/, and the runs' numbers, as the
+runs API reports them, into its README.md; a run that fails, or a page that logs errors,
+leaves the last set as it was.
 """
 
 from __future__ import annotations
@@ -104,6 +104,22 @@ SHOTS = [
         versus_server="gunicorn-sync",
     ),
     Shot(
+        "sync-cpu-x4",
+        "computing in a sync view: a thread each, but one process computes on one core at a time",
+        "sync-cpu",
+        4,
+        0.5,
+    ),
+    Shot(
+        "sync-cpu-x4-gunicorn-sync",
+        "the same under gunicorn's 4 sync workers: processes, so the work spreads over the cores",
+        "sync-cpu",
+        4,
+        0.5,
+        server="gunicorn-sync",
+        workers=4,
+    ),
+    Shot(
         "race-async-sleep-vs-async-blocking",
         "a race: the blocked loop drags the awaiting views down with it",
         "async-sleep",
@@ -177,20 +193,12 @@ def wait_until_finished(page: Page, shot: Shot) -> None:
         )
 
 
-def show_its_stretch(page: Page) -> None:
-    """Pick the run from the history, so the live chart spans the run instead of 30 s."""
-    run_id = page.locator("#run-card").get_attribute("data-run-id")
-    page.get_by_role("tab", name="Runs", exact=True).click()
-    page.get_by_role("button", name=f"Show run {run_id}", exact=True).click()
-    expect(page.get_by_role("button", name="Back to live", exact=True)).to_be_visible()
-    page.get_by_role("tab", name="View source", exact=True).click()
-
-
 def wait_until_drawn(page: Page, shot: Shot) -> None:
     """Until the charts hold all of the run (or the race) and the gauges are back at rest."""
     runs = 2 if shot.race else 1
     # Every request a point (the percentile lines are the datasets drawn as lines), the runs'
-    # own timings loaded (so the percentiles are the server's), a marker at each end.
+    # own timings loaded (so the percentiles are the server's), the live chart on the run from
+    # the instant it fired, with a marker where each run ended.
     page.wait_for_function(
         f"""() => {{
             const {{ charts, state }} = window.dashboard;
@@ -199,8 +207,8 @@ def wait_until_drawn(page: Page, shot: Shot) -> None:
                 .reduce((sum, d) => sum + d.data.length, 0);
             return points === {shot.n * runs} && state.timings != null
                 && (state.rival == null || state.rival.timings != null)
-                && charts.live.$markers.length === {2 * runs}
-                && charts.live.options.scales.x.min < 0;
+                && charts.live.$relative
+                && charts.live.$markers.filter((marker) => !marker.start).length === {runs};
         }}"""
     )
     # A frame holds the most seen in its 100 ms: the one after the end can still count some.
@@ -211,7 +219,7 @@ def set_theme(page: Page, theme: str) -> None:
     """Switch with the header's button, then wait for the charts to redraw in the new colours."""
     html = page.locator("html")
     if html.get_attribute("data-theme") != theme:
-        page.get_by_role("button", name="Dark theme", exact=True).click()
+        page.get_by_role("button", name=f"Switch to {theme}", exact=True).click()
         expect(html).to_have_attribute("data-theme", theme)
     # Any redraw from now on draws the charts the theme change made.
     redraws = page.evaluate("window.dashboard.state.cost.redraws")
@@ -238,7 +246,10 @@ def runs_after(client: httpx.Client, last_id: int) -> list[dict[str, Any]]:
     return [client.get(f"/runs/{run_id}/").raise_for_status().json() for run_id in ids]
 
 
-COLUMNS = ["scenario", "server", "n", "delay", "wall", "ideal", "p50", "p99", "errors", "peaks"]
+COLUMNS = [
+    *("scenario", "server", "n", "delay", "wall", "written well", "ideal", "p50", "p99", "errors"),
+    "peaks",
+]
 
 
 def seconds(value: float | None) -> str:
@@ -259,6 +270,7 @@ def cells(run: dict[str, Any]) -> list[str]:
         str(run["n"]),
         f"{run['delay']:g} s",
         seconds(run["wall_s"]),
+        seconds(run["written_well_s"]),
         seconds(run["ideal_wall_s"]),
         seconds(run["p50_s"]),
         seconds(run["p99_s"]),
@@ -296,8 +308,8 @@ def write_index(made: Made) -> None:
     (OUT / "README.md").write_text(
         "# Screenshots\n\n"
         "The dashboard at 1280x720, light and dark, made by `make screenshots`"
-        " (`docs/screenshots.py`),\nwhich fires each run from the page as a presenter would,"
-        " then picks it in the Runs tab so that\nthe live chart spans the run, and overwrites"
+        " (`docs/screenshots.py`),\nwhich fires each run from the page as a presenter would"
+        " and waits for the live chart to show it\nfrom fire to end, and overwrites"
         " these files. The numbers are the runs API's for the\nruns in each picture, measured"
         f" on {date.today().isoformat()} on a machine with {os.cpu_count()} cores.\n\n"
         + markdown_table(made)
@@ -321,7 +333,6 @@ def make_screenshots(server: Server, into: Path) -> tuple[Made, list[str]]:
             if shot.scenario:
                 fire(page, shot)
                 wait_until_finished(page, shot)
-                show_its_stretch(page)
                 wait_until_drawn(page, shot)
             paths = take(page, shot, into)
             runs = runs_after(client, last_id)

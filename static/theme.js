@@ -12,8 +12,9 @@
     }
   }
 
+  // The button says what it will do, as the page's other buttons do.
   function showOn(button) {
-    if (button) button.setAttribute("aria-pressed", String(root.dataset.theme === "dark"));
+    if (button) button.textContent = root.dataset.theme === "dark" ? "Switch to light" : "Switch to dark";
   }
 
   function setTheme(theme) {

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from asyncviews.scenarios import SCENARIOS
 from dashboard.servers.registry import SERVERS
+from dashboard.web.views import choice_label
 from tests.browser import ROOT, Console, chromium, offline_page, screenshot
 from tests.server import Server, child_pids, start_server
 
@@ -174,7 +175,8 @@ def test_htmx_posts_get_the_run_card_partial(site: Server) -> None:
     assert answer.status_code == 201
     assert answer.text.lstrip().startswith('<section class="panel run-card" id="run-card"')
     assert 'data-status="running"' in answer.text
-    assert f"{ASYNC_SLEEP}</span>" in answer.text
+    # The label without its kind, which the badge beside it shows; in full in its title.
+    assert f'title="{ASYNC_SLEEP}">{choice_label(ASYNC_SLEEP)[1]}</span>' in answer.text
     assert "\N{MULTIPLICATION SIGN} 3, delay 0 s" in answer.text
     assert ">on uvicorn</span>" in answer.text
 
@@ -186,7 +188,9 @@ def test_async_sleep_x100_fills_the_views_and_finishes(page: Page, console: Cons
     page.wait_for_function(f"() => {gauge('in-view')} === 0", timeout=RUN_TIMEOUT_MS)
     wait_until_finished(page)
     expect(page.locator('#run-card [data-field="done"]')).to_have_text("100 of 100 done")
-    expect(page.locator('#run-card [data-field="ideal"]')).to_have_text("1.00 s")
+    expect(page.locator('#run-card [data-field="well"]')).to_have_text("1.00 s")
+    # Written well: nothing else to say about what it could do as written.
+    expect(page.locator('#run-card [data-field="as-written"]')).to_be_empty()
     expect(page.locator('#run-card [data-field="ratio"]')).to_have_text(
         re.compile("^\N{MULTIPLICATION SIGN} 1\\.\\d\\d$")
     )
@@ -198,8 +202,10 @@ def test_async_sleep_x100_fills_the_views_and_finishes(page: Page, console: Cons
     page.wait_for_function(f"() => {gauge('in-flight')} === 0")
     screenshot(page, "dashboard-light")
     redraws = page.evaluate("window.dashboard.state.cost.redraws")
-    page.get_by_role("button", name="Dark theme", exact=True).click()
+    # The theme button says what it will do, before and after.
+    page.get_by_role("button", name="Switch to dark", exact=True).click()
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(page.get_by_role("button", name="Switch to light", exact=True)).to_be_visible()
     page.wait_for_function(f"() => window.dashboard.state.cost.redraws > {redraws}")
     screenshot(page, "dashboard-dark")
     assert console.problems() == []
@@ -216,7 +222,8 @@ def test_sync_sleep_x20_fired_from_the_keyboard(page: Page, console: Console) ->
 
     wait_until_finished(page)
     card = page.locator("#run-card")
-    expect(card.locator('[data-field="scenario"]')).to_have_text(SYNC_SLEEP)
+    expect(card.locator('[data-field="scenario"]')).to_have_text(choice_label(SYNC_SLEEP)[1])
+    expect(card.locator('[data-field="scenario"]')).to_have_attribute("title", SYNC_SLEEP)
     expect(card.locator('[data-field="done"]')).to_have_text("20 of 20 done")
     # Under uvicorn every sync request gets its own thread, so all 20 sleep at once.
     assert int(card.locator('[data-field="peak-in-view"]').inner_text()) == 20
@@ -281,7 +288,7 @@ def test_a_reload_mid_run_resumes_the_charts_with_their_history(
         f"""() => {{
             const {{ charts, state }} = window.dashboard;
             const shown = charts.live.data.datasets.map((d) => d.label);
-            return shown.includes("async-sleep @ uvicorn in view")
+            return shown.includes("#{run_id} async-sleep @ uvicorn in view")
                 && state.frames.some(
                     (f) => f.t <= {before} && f.in_view["async-sleep@uvicorn"] === 50
                 );
@@ -309,20 +316,26 @@ def test_picking_a_run_redraws_its_charts(page: Page, console: Console) -> None:
     expect(card).to_have_attribute("data-run-id", str(first))
     expect(card.locator('[data-field="done"]')).to_have_text("10 of 10 done")
     wait_for_duration_points(page, 10)
-    back = page.get_by_role("button", name="Back to live", exact=True)
-    expect(back).to_be_visible()
-    assert page.evaluate("window.dashboard.charts.live.options.scales.x.min") < 0
-    back.click()
-    expect(back).to_be_hidden()
+    # The live chart shows the picked run from the instant it fired, and offers the last 30 s.
+    live = "window.dashboard.charts.live"
+    expect(page.locator("#chart-live")).to_be_visible()
+    page.wait_for_function(
+        f"() => {live}.options.scales.x.title.text === 'seconds after run #{first} fired'"
+    )
+    assert page.evaluate(f"{live}.options.scales.x.min") < 0
+    rolling = page.get_by_role("button", name="Show the last 30 s of every server", exact=True)
+    rolling.click()
+    page.wait_for_function(f"() => {live}.options.scales.x.max === 0")
+    expect(page.get_by_role("button", name=f"Show run {first} from fire to end")).to_be_visible()
 
     # Without its frames (reset here), a picked run's in-flight count comes from its timings.
     page.get_by_role("button", name="Reset charts", exact=True).click()
     page.get_by_role("button", name=f"Show run {second}", exact=True).click()
-    expect(page.locator("#help-live")).to_have_text(
-        f"run #{second}: in flight only, from its timings (its frames are gone)"
+    page.wait_for_function(
+        f"() => {live}.options.scales.y.title.text === 'requests in flight'"
+        f" && {live}.options.scales.x.title.text === 'seconds after run #{second} fired'"
     )
-    page.wait_for_function("() => window.dashboard.charts.live.$replay === true")
-    page.wait_for_function("() => window.dashboard.charts.live.data.datasets.length === 1")
+    page.wait_for_function(f"() => {live}.data.datasets.length === 1")
     steps = page.evaluate("window.dashboard.charts.live.data.datasets.map((d) => d.data)")
     assert len(steps) == 1
     assert max(point["y"] for point in steps[0]) == 5
@@ -346,14 +359,17 @@ def test_exports_download_the_run_and_the_charts(page: Page, console: Console) -
             page.get_by_role("button", name=f"Download the {chart} chart as PNG").click()
         pngs.append(Path(png_download.value.path()).read_bytes())
 
-    assert lines[0] == "request,sent_s,answered_s,duration_s,http_status,error_kind"
+    assert lines[0] == (
+        "run,scenario,server,request,sent_s,answered_s,duration_s,http_status,error_kind"
+    )
     assert len(lines) == 11
     rows = [line.split(",") for line in lines[1:]]
-    assert [int(row[0]) for row in rows] == list(range(10))
-    assert all(row[4:] == ["200", ""] for row in rows)
+    assert all(row[:3] == [str(run_id), "async-sleep", "uvicorn"] for row in rows)
+    assert [int(row[3]) for row in rows] == list(range(10))
+    assert all(row[7:] == ["200", ""] for row in rows)
     assert all(
         float(answered) - float(sent) == pytest.approx(float(duration), abs=1e-5)
-        for _, sent, answered, duration, *_ in rows
+        for *_, sent, answered, duration, _, _ in rows
     )
     assert csv_download.value.suggested_filename == (
         f"asyncviews-run-{run_id}-async-sleep-uvicorn.csv"
@@ -446,6 +462,9 @@ def test_a_locked_dashboard_asks_for_the_presenter_token(
             page.goto(locked.url + "/")
             token = page.get_by_label("Presenter token")
             expect(page.get_by_role("button", name="Fire", exact=True)).to_be_hidden()
+            # The token form is the presenter's: behind a button in the header, not on the page.
+            expect(token).to_be_hidden()
+            page.get_by_role("button", name="Presenter", exact=True).click()
             token.fill("open says me")
             page.get_by_role("button", name="Unlock", exact=True).click()
             expect(page.locator("#error-token")).to_have_text("that is not the dashboard token")
@@ -508,14 +527,19 @@ def test_a_race_draws_both_runs_and_says_which_finished_first(page: Page, consol
     page.wait_for_function(
         """() => {
             const { durations, live } = window.dashboard.charts;
-            const points = (label) => durations.data.datasets.find((d) => d.label === label)?.data;
+            const points = (name) =>
+                durations.data.datasets.find((d) => d.label.endsWith(` ${name}`))?.data;
             return points("async-gather")?.length === 10 && points("sync-sequential")?.length === 10
-                && live.$markers.length === 4;
+                && live.$markerLabels?.length === 3;
         }"""
     )
     labels = page.evaluate("window.dashboard.charts.live.data.datasets.map((d) => d.label)")
-    expected = {"async-gather @ uvicorn in view", "sync-sequential @ uvicorn in view"}
-    assert expected <= set(labels)
+    # Both runs of the race, and nothing else: one start marker (they fired together), two ends.
+    assert len(labels) == 4
+    assert {label.split(" ", 1)[1] for label in labels if label.endswith(" in view")} == {
+        "async-gather in view",
+        "sync-sequential in view",
+    }
     assert console.problems() == []
 
 
@@ -597,7 +621,7 @@ def test_async_sleep_x50_on_uvicorn_then_on_gunicorn_sync_with_4_workers(
         assert "starting gunicorn-sync, 4 workers\N{HORIZONTAL ELLIPSIS}" in statuses
     show_runs(page)
     row = page.locator(f'#history-rows tr[data-run-id="{run_id}"]')
-    expect(row.locator("td").nth(2)).to_have_text("gunicorn-sync")
+    expect(row.locator(".history-server")).to_have_text("gunicorn-sync")
     assert console.problems() == []
 
 
@@ -618,36 +642,29 @@ def test_a_race_of_one_scenario_on_two_servers_draws_both(page: Page, console: C
     page.wait_for_function(
         """() => {
             const { durations, live } = window.dashboard.charts;
-            const points = (label) => durations.data.datasets.find((d) => d.label === label)?.data;
+            const points = (name) =>
+                durations.data.datasets.find((d) => d.label.endsWith(` ${name}`))?.data;
             return points("uvicorn")?.length === 20 && points("gunicorn-sync")?.length === 20
-                && live.$markers.length === 4;
+                && live.$markerLabels?.length === 3;
         }"""
     )
     series = page.evaluate(
-        """() => {
-            // The live chart shows the last 30 s: only what is drawn since the race started.
-            const { live } = window.dashboard.charts;
-            const start = Math.min(...live.$markers.map((marker) => marker.x));
-            return live.data.datasets.map((d) => ({
-                label: d.label,
-                color: d.borderColor,
-                most: Math.max(0, ...d.data.filter((p) => p.x >= start).map((p) => p.y)),
-            }));
-        }"""
+        """() => window.dashboard.charts.live.data.datasets.map((d) => ({
+            label: d.label.split(" ").slice(1).join(" "),
+            color: d.borderColor,
+            most: Math.max(0, ...d.data.map((p) => p.y)),
+        }))"""
     )
     drawn = {s["label"]: s for s in series}
-    uvicorn, gunicorn = (
-        drawn["async-sleep @ uvicorn in view"],
-        drawn["async-sleep @ gunicorn-sync in view"],
-    )
+    uvicorn, gunicorn = (drawn["uvicorn in view"], drawn["gunicorn-sync in view"])
     assert uvicorn["most"] == 20
     assert 1 <= gunicorn["most"] <= 4
     # One scenario, one hue; the second server in a tone of its own.
     assert uvicorn["color"] != gunicorn["color"]
     legend = page.evaluate(
-        "window.dashboard.charts.live.legend.legendItems.map((item) => item.text)"
+        "window.dashboard.charts.live.legend.legendItems.map((item) => item.text.split(' ')[1])"
     )
-    assert {"async-sleep @ uvicorn", "async-sleep @ gunicorn-sync"} <= set(legend)
+    assert legend == ["uvicorn", "gunicorn-sync"]
     screenshot(page, "race-async-sleep-uvicorn-vs-gunicorn-sync")
     assert console.problems() == []
 

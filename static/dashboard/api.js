@@ -1,9 +1,10 @@
 /* The runs API (always JSON), and which run the card and the charts follow: the newest, or one
- * picked from the history and replayed from the frames kept or from its timings.
+ * picked from the history, drawn from the frames kept or else from its timings.
  */
-import { showError } from "./form.js";
-import { scheduleRedraw } from "./redraw.js";
+import { showError, showRunSources } from "./form.js";
 import { runKey } from "./format.js";
+import { runViewable, toggleView } from "./live.js";
+import { scheduleRedraw } from "./redraw.js";
 import { collectLiveTimings, dirty, remember, state } from "./state.js";
 
 const RUNS_URL = document.getElementById("dashboard").dataset.runsUrl;
@@ -51,41 +52,30 @@ export async function loadTimings(id) {
   }
 }
 
+/** Show a run in the card and on the charts: the live chart switches to it, the source pane
+ * to its code (and its rival's). */
 export function follow(id) {
   state.current = id;
   state.timings = null;
-  state.replay = null;
+  state.inFlightOnly = null;
+  state.view = "run";
+  state.cleared = false;
   const rivalId = state.runs.get(id)?.rival;
   state.rival = rivalId == null ? null : { id: rivalId, live: [], timings: null };
   const rival = state.runs.get(rivalId);
   if (rival && rival.status !== "running") loadTimings(rivalId);
-  showLiveHelp();
   collectLiveTimings();
+  showRunSources();
   dirty.card = dirty.durations = dirty.history = true;
-}
-
-const liveHelp = document.getElementById("help-live");
-const liveHelpText = liveHelp.textContent;
-function showLiveHelp(text = liveHelpText) {
-  liveHelp.textContent = text;
-  document.getElementById("live-follow").hidden = !state.replay;
-  liveHelp.closest(".chart-panel").toggleAttribute("data-replay", Boolean(state.replay));
 }
 
 export async function pickRun(id) {
   follow(id);
   const run = await loadTimings(id);
-  const t0 = state.runStartT.get(id);
   if (!run || run.status === "running" || id !== state.current) return;
-  if (t0 != null && run.wall_s != null && state.frames[0]?.t <= t0) {
-    // A race's stretch lasts until the slower of its two runs ends.
-    const rival = state.runs.get(run.rival);
-    const rivalEnd = (state.runStartT.get(run.rival) ?? t0) + (rival?.wall_s ?? 0);
-    state.replay = { from: t0 - 2, to: Math.max(t0 + run.wall_s, rivalEnd) + 2, t0 };
-    showLiveHelp(`run #${id}, replayed`);
-  } else if (state.timings?.length) {
-    state.replay = { inFlight: inFlightSteps(state.timings), key: runKey(run), to: run.wall_s };
-    showLiveHelp(`run #${id}: in flight only, from its timings (its frames are gone)`);
+  // Without its frames, the live chart can only show its requests in flight, from its timings.
+  if (!runViewable() && state.timings?.length) {
+    state.inFlightOnly = { inFlight: inFlightSteps(state.timings), key: runKey(run), to: run.wall_s };
   }
   scheduleRedraw();
 }
@@ -101,16 +91,21 @@ function inFlightSteps(timings) {
   return [{ x: 0, y: 0 }, ...changes.map(([x, delta]) => ({ x, y: (count += delta) }))];
 }
 
-export function backToLive() {
-  state.replay = null;
-  showLiveHelp();
+/** The live chart's button: the run shown, or the last 30 s. */
+export function switchView() {
+  toggleView();
   scheduleRedraw();
 }
 
+/** R: empty charts. The card keeps its run; the charts show it again once another run is shown. */
 export function resetCharts() {
   state.frames = [];
   state.liveTimings = [];
   state.timings = null;
+  if (state.rival) Object.assign(state.rival, { live: [], timings: null });
+  state.inFlightOnly = null;
+  state.cleared = true;
+  state.view = "rolling";
   dirty.durations = true;
-  backToLive();
+  scheduleRedraw();
 }

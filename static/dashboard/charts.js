@@ -3,7 +3,7 @@
  * the site's own copy. Animations are off and datasets are replaced in place (live.js,
  * durations.js): a redraw is one synchronous draw.
  */
-import { cssVar, download, hslToHex, keyLabel, shortNumber, splitKey } from "./format.js";
+import { cssVar, download, hslToHex, shortNumber, splitKey } from "./format.js";
 import { makePlugins } from "./plugins.js";
 
 const CDN_TIMEOUT_MS = 3000; // a Wi-Fi that swallows packets must not keep the charts away
@@ -44,6 +44,13 @@ export function keyColor(charts, key, shade = 0) {
   return hslToHex((index * 137.508) % 360, 75, charts.dark ? 66 - 24 * toned : 40 + 25 * toned);
 }
 
+/** The rolling view's colour for a server's sum of every view: greys and teals, apart from the
+ * scenarios' bright hues, one per server in the registry's order. */
+export function serverColor(charts, slug) {
+  const index = charts.serverIndex.get(slug) ?? 0;
+  return hslToHex((190 + index * 137.508) % 360, 45, charts.dark ? 62 : 38);
+}
+
 function axis(title, extra = {}) {
   return {
     type: "linear",
@@ -63,8 +70,8 @@ const legendLabels = () => ({
   font: { size: Math.round(window.Chart.defaults.font.size * 0.92) },
 });
 
-// The live chart's legend: one entry per scenario@server (the chart's title says what dashed
-// and solid mean). A click hides or shows both lines of a series.
+// The live chart's legend: one entry per series, a run or a server (the chart's title says what
+// dashed and solid mean). A click hides or shows both lines of a series.
 const liveLegend = () => ({
   labels: {
     ...legendLabels(),
@@ -73,7 +80,7 @@ const liveLegend = () => ({
         dataset.$legend
           ? [
               {
-                text: keyLabel(dataset.$key),
+                text: dataset.$label,
                 fillStyle: dataset.borderColor,
                 strokeStyle: dataset.borderColor,
                 fontColor: palette.fg,
@@ -89,15 +96,15 @@ const liveLegend = () => ({
   onClick(event, item, legend) {
     const { chart } = legend;
     const { datasets } = chart.data;
-    const key = datasets[item.datasetIndex].$key;
+    const series = datasets[item.datasetIndex].$series;
     const visible = chart.isDatasetVisible(item.datasetIndex);
-    datasets.forEach((dataset, i) => dataset.$key === key && chart.setDatasetVisibility(i, !visible));
+    datasets.forEach((dataset, i) => dataset.$series === series && chart.setDatasetVisibility(i, !visible));
     chart.update("none");
   },
 });
 
 /** Both charts, coloured from the current theme. */
-export function createCharts(scenarios) {
+export function createCharts(scenarios, servers) {
   const { Chart } = window;
   palette = Object.fromEntries(PALETTE.map((name) => [name, cssVar(`--${name}`)]));
   // Charts follow the page's type size, which grows on big screens (site.css).
@@ -125,25 +132,29 @@ export function createCharts(scenarios) {
         x: axis("seconds", {
           ticks: {
             callback(v) {
-              return v === 0 && !this.chart.$replay ? "now" : `${shortNumber(v)} s`;
+              return v === 0 && !this.chart.$relative ? "now" : `${shortNumber(v)} s`;
             },
           },
         }),
-        y: axis("requests", { beginAtZero: true, suggestedMax: 10 }),
+        y: axis("requests", { beginAtZero: true, suggestedMax: 1 }),
       },
     },
   });
   const durations = new Chart(document.getElementById("chart-durations"), {
     type: "scatter",
     data: { datasets: [] },
-    plugins: [plugins.background],
+    plugins: [plugins.background, plugins.lineLabels],
     options: {
       ...common,
       plugins: {
+        // The runs and the errors; the percentile lines are labelled where they are drawn.
         legend: {
           labels: {
             ...legendLabels(),
-            filter: (item, data) => data.datasets[item.datasetIndex].data.length > 0,
+            filter: (item, data) => {
+              const dataset = data.datasets[item.datasetIndex];
+              return !dataset.$mark && dataset.data.length > 0;
+            },
           },
         },
       },
@@ -159,16 +170,32 @@ export function createCharts(scenarios) {
     palette,
     dark: document.documentElement.dataset.theme === "dark",
     scenarioIndex: new Map(scenarios.map((s, i) => [s.slug, i])),
+    serverIndex: new Map(servers.map((s, i) => [s.slug, i])),
     pairs: new Map(), // series key -> its two datasets on the live chart
   };
 }
 
-export function downloadPng(chart, filename) {
-  // Documentation wants crisp images: render at twice the screen's density for the export.
-  chart.options.devicePixelRatio = 2;
-  chart.resize();
+// Exported pictures are drawn at one size, 16:9 for slides, whatever the chart's size on screen:
+// at twice the density, 1920x1080 pixels.
+const EXPORT = { width: 960, height: 540, density: 2 };
+
+/** Download a chart as PNG with a title drawn in (what and which runs) and lines under it
+ * (the runs, where and when), so that a picture keeps its meaning away from the page. */
+export function downloadPng(chart, filename, { title, subtitle }) {
+  const { plugins: options } = chart.options;
+  const before = { title: options.title, subtitle: options.subtitle };
+  const size = window.Chart.defaults.font.size;
+  const font = { size: size + 4, weight: "bold" };
+  options.title = { display: true, text: title, color: palette.fg, font };
+  options.subtitle = { display: true, text: subtitle, color: palette.muted, padding: { bottom: 8 } };
+  chart.options.devicePixelRatio = EXPORT.density;
+  chart.resize(EXPORT.width, EXPORT.height);
+  chart.update("none");
   const url = chart.toBase64Image("image/png", 1);
+  // Back as it was, before the browser paints again: the page never shows the picture's size.
+  Object.assign(options, before);
   chart.options.devicePixelRatio = undefined;
   chart.resize();
+  chart.update("none");
   download(url, filename);
 }

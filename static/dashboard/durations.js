@@ -1,9 +1,10 @@
 /* The durations chart's data: one point per request, answered at (x) against how long it took
- * (y), errors as red crosses, and the p50, p95, p99 and max lines. In a race both runs are
- * drawn in their series' colours.
+ * (y), errors as red crosses, and each run's p50, p95, p99 and max lines. In a race both runs
+ * are drawn in their series' colours, each with its own p50, p99 and max, labelled with its
+ * run's id as the legend names it (plugins.js draws the labels).
  */
 import { keyColor } from "./charts.js";
-import { raceName, seconds } from "./format.js";
+import { seconds, splitKey } from "./format.js";
 
 // http_status 0: no answer at all.
 const failed = (status) => status === 0 || status >= 400;
@@ -11,65 +12,73 @@ const failed = (status) => status === 0 || status >= 400;
 /** A timing [index, sent_s, answered_s, http_status, error_kind] as a point. */
 const point = ([, sent, answered]) => ({ x: answered, y: answered - sent });
 
+// One colour per percentile for a run alone; in a race the run's colour, the dashes tell them.
 const LINES = [
-  ["p50", "muted", []],
+  ["p50", "muted", [2, 3]],
   ["p95", "warn", [8, 4]],
-  ["p99", "sync", [3, 3]],
-  ["max", "alarm", [12, 3, 3, 3]],
+  ["p99", "sync", [4, 2]],
+  ["max", "alarm", []],
 ];
-
-// A run's answers in its series' colour, as on the live chart; in a race, named by what
-// tells the two runs apart.
-function runDataset(charts, { key, shade, timings }, other, square) {
-  const color = key ? keyColor(charts, key, shade) : charts.palette.accent;
-  return {
-    label: key ? raceName(key, other?.key) : "request",
-    data: timings.filter((t) => !failed(t[3])).map(point),
-    backgroundColor: `${color}aa`,
-    borderColor: color,
-    pointStyle: square ? "rect" : "circle",
-    pointRadius: 2.5,
-    order: 0,
-  };
-}
+const RACE_LINES = new Set(["p50", "p99", "max"]);
 
 /**
- * run: {key, shade, timings} of the current run; marks: {p50, p95, p99, max} in seconds;
- * rival: the other run of its race, {key, shade, timings}, or null.
+ * runs: the current run and, in a race, its rival, each {id, key, shade, timings, marks}
+ * where marks is {p50, p95, p99, max} in seconds or nulls.
  */
-export function drawDurations(charts, run, marks, rival = null) {
-  const all = [...run.timings, ...(rival?.timings ?? [])];
+export function drawDurations(charts, runs) {
+  const race = runs.length > 1;
+  const all = runs.flatMap((run) => run.timings);
   const xMax = Math.max(1, ...all.map((t) => t[2]));
   const alarm = charts.palette.alarm;
-  charts.durations.data.datasets = [
-    runDataset(charts, run, rival, false),
-    {
-      label: "error",
-      data: all.filter((t) => failed(t[3])).map(point),
-      backgroundColor: alarm,
-      borderColor: alarm,
-      pointStyle: "crossRot",
-      pointRadius: 5,
+  const points = runs.map((run, i) => {
+    const color = run.key ? keyColor(charts, run.key, run.shade) : charts.palette.accent;
+    // The run's scenario, or its server in a race of one scenario on two: the servers are in the
+    // card and the live chart's legend, and this legend must fit a narrow chart.
+    const sameScenario = race && splitKey(run.key).scenario === splitKey(runs[1 - i].key).scenario;
+    const name = run.key && splitKey(run.key)[sameScenario ? "server" : "scenario"];
+    return {
+      label: run.key ? `#${run.id} ${name}` : "request",
+      data: run.timings.filter((t) => !failed(t[3])).map(point),
+      backgroundColor: `${color}aa`,
+      borderColor: color,
+      pointStyle: i ? "rect" : "circle",
+      pointRadius: 2.5,
       order: 0,
-    },
-    ...(rival ? [runDataset(charts, rival, run, true)] : []),
-    ...LINES
-      // In a race the legend holds both runs: the run's p95 is left out to keep it short.
-      .filter(([name]) => marks[name] != null && !(rival && name === "p95"))
-      .map(([name, color, dash]) => ({
-        label: `${name} ${seconds(marks[name])}`,
+    };
+  });
+  const errors = {
+    label: "error",
+    data: all.filter((t) => failed(t[3])).map(point),
+    backgroundColor: alarm,
+    borderColor: alarm,
+    pointStyle: "crossRot",
+    pointRadius: 5,
+    order: 0,
+  };
+  const drawn = (run) => ([mark]) => run.marks[mark] != null && (!race || RACE_LINES.has(mark));
+  const lines = runs.flatMap((run, i) =>
+    LINES.filter(drawn(run)).map(([mark, tone, dash]) => {
+      const value = run.marks[mark];
+      const name = race ? `#${run.id}` : null;
+      const color = race ? points[i].borderColor : charts.palette[tone];
+      return {
+        label: `${name ? `${name} ` : ""}${mark} ${seconds(value)}`,
+        $mark: { run: name, name: mark, value },
         data: [
-          { x: 0, y: marks[name] },
-          { x: xMax, y: marks[name] },
+          { x: 0, y: value },
+          { x: xMax, y: value },
         ],
         showLine: true,
         pointRadius: 0,
         borderWidth: 1.5,
         borderDash: dash,
-        borderColor: charts.palette[color],
-        backgroundColor: charts.palette[color],
+        borderColor: color,
+        backgroundColor: color,
         order: 1, // under the points
-      })),
-  ];
+      };
+    }),
+  );
+  // The current run's points first, then the errors, then the rival's: the legend's order.
+  charts.durations.data.datasets = [points[0], errors, ...points.slice(1), ...lines];
   charts.durations.update("none");
 }

@@ -3,7 +3,7 @@
  * hooks that send the form and show what the server answered.
  */
 import { scheduleRedraw } from "./redraw.js";
-import { isRace } from "./servers.js";
+import { isRace, resetRace } from "./servers.js";
 import { dirty, pickedScenario, state } from "./state.js";
 
 const form = document.getElementById("fire-form");
@@ -17,17 +17,49 @@ export function showPreset() {
   }
 }
 
-// The code of the chosen scenario's view, and of its rival's when racing.
-function showSources() {
-  const shown = new Set([pickedScenario().slug, versusField.value]);
+// The code on screen is the code being hammered: the shown run's view and its rival's, however
+// the run was fired (the form, the CLI, the API, before a reload). Picking a scenario in the form
+// shows that one's instead, said to be picked, until a run is shown again.
+export function showSources() {
+  const runs = [state.current, state.rival?.id].map((id) => state.runs.get(id)).filter(Boolean);
+  const fromRuns = runs.length > 0 && (state.sourceFrom === "run" || form.hidden);
+  const captions = new Map();
+  if (fromRuns) {
+    for (const run of runs) {
+      const ids = captions.get(run.scenario);
+      captions.set(run.scenario, ids ? `runs ${ids.slice(4)} and #${run.id}` : `run #${run.id}`);
+    }
+  } else {
+    captions.set(pickedScenario().slug, form.hidden ? "" : "picked, not fired yet");
+    if (versusField.value) captions.set(versusField.value, "picked to race");
+  }
   for (const figure of document.querySelectorAll("[data-source-for]")) {
-    figure.hidden = !shown.has(figure.dataset.sourceFor);
+    const caption = captions.get(figure.dataset.sourceFor);
+    figure.hidden = caption == null;
+    figure.querySelector("[data-source-of]").textContent = caption ?? "";
+  }
+  const ids = runs.map((run) => `#${run.id}`).join(" and ");
+  tabHelp["tab-source"] = fromRuns ? `the code run ${ids} hammers` : "the code picked in the form";
+  if (!document.getElementById("pane-source").hidden) {
+    document.getElementById("help-tab").textContent = tabHelp["tab-source"];
   }
 }
 
+/** A run is shown: the source pane shows its code again. */
+export function showRunSources() {
+  state.sourceFrom = "run";
+  showSources();
+}
+
+function showPickedSources() {
+  state.sourceFrom = "form";
+  showSources();
+}
+
 const tabHelp = {
-  "tab-source": "the code being hammered, read from the view itself",
-  "tab-runs": "newest first; pick one to redraw its charts",
+  "tab-source": "the code picked in the form", // until a run is shown: showSources
+  "tab-runs": "newest first; pick one to show it",
+  "tab-timeline": "seconds after the run fired",
 };
 export function showTab(id) {
   for (const tab of document.querySelectorAll('[role="tab"]')) {
@@ -40,7 +72,7 @@ export function showTab(id) {
 }
 
 export function showScenario() {
-  showSources();
+  showPickedSources();
   const scenario = pickedScenario();
   document.getElementById("scenario-explanation").replaceChildren(
     Object.assign(document.createElement("strong"), { textContent: scenario.label }),
@@ -84,11 +116,14 @@ export function wireForm({ follow }) {
   nField.addEventListener("input", showPreset);
   form.addEventListener("change", (event) => {
     if (event.target.name === "scenario") showScenario();
-    if (event.target.name === "versus") showSources();
+    if (event.target.name === "versus") showPickedSources();
   });
   // A race goes to its own endpoint; the rest of the form is the same.
+  let racing = false;
   document.body.addEventListener("htmx:configRequest", (event) => {
-    if (event.detail.elt === form && isRace()) event.detail.path = RACES_URL;
+    if (event.detail.elt !== form) return;
+    racing = isRace();
+    if (racing) event.detail.path = RACES_URL;
   });
   for (const tab of document.querySelectorAll('[role="tab"]')) {
     tab.addEventListener("click", () => showTab(tab.id));
@@ -114,10 +149,14 @@ export function wireForm({ follow }) {
   document.body.addEventListener("htmx:sendError", () => showError("body", "The server could not be reached."));
   document.body.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target.id !== "run-card") return;
+    // A race is fired once: the next Fire is a single run unless a rival is picked again.
+    if (racing) resetRace();
     const id = Number(document.getElementById("run-card").dataset.runId);
     if (id && id !== state.current) follow(id);
     dirty.card = state.runs.has(id);
     announce(`Run ${id} started`);
     scheduleRedraw();
   });
+  // Before any run: the picked scenario's code, said to be picked (on a read-only page, not).
+  showSources();
 }

@@ -3,15 +3,16 @@
  * window.dashboard exposes the state, the charts and the cost of redraws, for the browser tests
  * and the curious.
  */
-import { backToLive, follow, pickRun } from "./api.js";
+import { follow, pickRun, switchView } from "./api.js";
 import { createCharts, loadChartJs } from "./charts.js";
 import { exportChart, exportRun } from "./exports.js";
 import { showPreset, wireForm } from "./form.js";
 import { wireKeys } from "./keys.js";
 import { charts, setCharts } from "./redraw.js";
 import { wireServers } from "./servers.js";
-import { scenarios, state } from "./state.js";
+import { scenarios, servers, state } from "./state.js";
 import { connect, watchForSilence } from "./stream.js";
+import { timeline, wireTimeline } from "./timeline.js";
 
 wireForm({ follow });
 wireServers();
@@ -24,17 +25,19 @@ document.body.addEventListener("click", (event) => {
   if (target.dataset.pick) pickRun(Number(target.dataset.pick));
 });
 wireKeys();
-document.getElementById("live-follow").addEventListener("click", backToLive);
+wireTimeline();
+document.getElementById("live-view").addEventListener("click", switchView);
 document.addEventListener("themechange", () => {
   if (!charts) return;
   charts.live.destroy();
   charts.durations.destroy();
-  setCharts(createCharts(scenarios));
+  setCharts(createCharts(scenarios, servers));
 });
 watchForSilence();
 
 window.dashboard = {
   state,
+  timeline,
   get charts() {
     return charts;
   },
@@ -44,5 +47,5 @@ showPreset();
 connect();
 loadChartJs(document.getElementById("dashboard").dataset).then((source) => {
   state.chartSource = source;
-  setCharts(createCharts(scenarios));
+  setCharts(createCharts(scenarios, servers));
 });

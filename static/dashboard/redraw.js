@@ -3,25 +3,15 @@
  * than what it measures. Owns the charts, which a change of theme replaces.
  */
 import { drawDurations } from "./durations.js";
-import { runKey, splitKey } from "./format.js";
+import { showSources } from "./form.js";
+import { runKey } from "./format.js";
 import { drawGauges } from "./gauges.js";
-import { drawInFlight, drawLive } from "./live.js";
+import { showLive, showViewButton } from "./live.js";
 import { drawCard, drawHistory } from "./panels.js";
-import {
-  bySlug,
-  dirty,
-  firstFrameAt,
-  pickedScenario,
-  pickedServer,
-  runKeys,
-  servers,
-  shownServer,
-  state,
-} from "./state.js";
+import { drawTimeline } from "./timeline.js";
+import { bySlug, dirty, runKeys, shownServer, state } from "./state.js";
 
-const LIVE_WINDOW_S = 30; // the live chart shows the last half minute
 const HISTORY_ROWS = 50;
-const GAP_S = 0.4; // frames are due every 100 ms: a longer gap is drawn as missing frames
 
 // Exported live: null until Chart.js has loaded, then replaced on each change of theme.
 export let charts = null;
@@ -46,22 +36,27 @@ function redraw() {
   const started = performance.now();
   if (state.frames.length) drawGauges(state.frames, shownServer());
   if (charts) {
-    const shades = showLive();
+    const shades = showLive(charts);
     // The runs' points keep the tones of their lines, which change as series come and go.
     const tones = runKeys().map((key) => shades.get(key)).join();
     if (dirty.durations || tones !== drawnTones) showDurations(shades);
     dirty.durations = false;
     drawnTones = tones;
   }
+  showViewButton();
   const run = state.runs.get(state.current);
-  if (run?.status === "running" && run.receivedAt) {
+  if (run?.status === "running") {
     // Time goes on between frames: count on from the run's last word.
-    const elapsed_s = run.elapsed_s + (performance.now() - run.receivedAt) / 1000;
-    drawCard({ ...run, elapsed_s }, bySlug.get(run.scenario), state.runs.get(run.rival));
+    const since = run.receivedAt ? (performance.now() - run.receivedAt) / 1000 : 0;
+    const shown = { ...run, elapsed_s: (run.elapsed_s ?? 0) + since, peaks: livePeaks(run) };
+    drawCard(shown, bySlug.get(run.scenario), state.runs.get(run.rival));
   } else if (dirty.card && run) {
     drawCard(run, bySlug.get(run.scenario), state.runs.get(run.rival));
   }
+  // The rival of a race may be announced after the card followed the first run.
+  if (dirty.card) showSources();
   if (dirty.history) drawHistory(state.runs.values(), state.current, HISTORY_ROWS);
+  drawTimeline(); // after the card: it fills the card's waiting and in-view figures
   dirty.card = dirty.history = false;
   const ms = performance.now() - started;
   const { cost } = state;
@@ -71,88 +66,54 @@ function redraw() {
   cost.maxMs = Math.max(cost.maxMs, ms);
 }
 
-// A scenario on a second server is drawn in a paler tone of its colour: per scenario, its
-// servers in the registry's order get tones 0, 1, ...
-const serverRank = new Map(servers.map((s, i) => [s.slug, i]));
-function shadesOf(keys) {
-  const all = [...new Set([...keys, ...runKeys()])].map((key) => ({ key, ...splitKey(key) }));
-  all.sort((a, b) => (serverRank.get(a.server) ?? 99) - (serverRank.get(b.server) ?? 99));
-  const seen = new Map();
-  const shades = new Map();
-  for (const { key, scenario } of all) {
-    shades.set(key, seen.get(scenario) ?? 0);
-    seen.set(scenario, (seen.get(scenario) ?? 0) + 1);
+// The run's summaries come every half second, frames every tenth: while it goes, its peaks are
+// also those folded from the frames (state.foldPeaks), so the card never says less than the
+// gauges showed for the same server.
+function livePeaks(run) {
+  const seen = state.seenPeaks.get(run.id);
+  if (!seen) return run.peaks;
+  const peaks = { ...run.peaks };
+  for (const [name, value] of Object.entries(seen)) {
+    if (value != null) peaks[name] = Math.max(peaks[name] ?? 0, value);
   }
-  return shades;
-}
-
-/** Draw the live chart; answers the tones of the series it shows, for the other chart. */
-function showLive() {
-  const { replay } = state;
-  if (replay?.inFlight) {
-    drawInFlight(charts, replay);
-    return shadesOf([replay.key]);
-  }
-  const latest = state.frames.at(-1)?.t ?? 0;
-  const from = replay ? replay.from : latest - LIVE_WINDOW_S;
-  const to = replay ? replay.to : latest;
-  const frames = state.frames.slice(firstFrameAt(from), firstFrameAt(to + 0.001));
-  const active = new Set();
-  for (const frame of frames) {
-    for (const [key, n] of Object.entries(frame.in_flight)) if (n) active.add(key);
-    for (const [key, n] of Object.entries(frame.in_view)) if (n) active.add(key);
-  }
-  // With nothing going on, the chosen scenario's (empty) lines on the chosen server.
-  if (!active.size) active.add(`${pickedScenario().slug}@${pickedServer()}`);
-  const keys = [...active].sort();
-  const ref = replay ? replay.t0 : latest;
-  const shades = shadesOf(keys);
-  const markers = runMarkers();
-  drawLive(charts, { frames, keys, shades, from, to, ref, replay: Boolean(replay), gapS: GAP_S, markers });
-  return shades;
-}
-
-// Where the current run (and its rival, in a race) started and ended, on the server's clock.
-function runMarkers() {
-  const ids = [state.current, state.rival?.id].filter((id) => id != null);
-  return ids.flatMap((id, level) => {
-    const run = state.runs.get(id);
-    const t0 = state.runStartT.get(id);
-    if (!run || t0 == null) return [];
-    const key = runKey(run);
-    const marks = [{ t: t0, label: `▶ #${id}`, key, level }];
-    const length = run.status === "running" ? null : (run.elapsed_s ?? run.wall_s);
-    if (length != null) marks.push({ t: t0 + length, label: `■ #${id}`, key, level });
-    return marks;
-  });
+  return peaks;
 }
 
 function nearestRank(sorted, q) {
   return sorted.length ? sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] : null;
 }
 
-function showDurations(shades) {
-  const run = state.runs.get(state.current);
-  const timings = state.timings ?? state.liveTimings;
-  let marks;
-  if (state.timings && run && run.status !== "running") {
-    marks = { p50: run.p50_s, p95: run.p95_s, p99: run.p99_s, max: run.max_s };
-  } else {
-    // While a run goes: the same nearest-rank percentiles, over the answers so far.
-    const sorted = timings.map((t) => t[2] - t[1]).sort((a, b) => a - b);
-    marks = {
-      p50: nearestRank(sorted, 0.5),
-      p95: nearestRank(sorted, 0.95),
-      p99: nearestRank(sorted, 0.99),
-      max: sorted.at(-1) ?? null,
-    };
+// While a run goes: the same nearest-rank percentiles as the server's, over the answers so far.
+function marksOf(run, timings, exact) {
+  if (exact && run && run.status !== "running") {
+    return { p50: run.p50_s, p95: run.p95_s, p99: run.p99_s, max: run.max_s };
   }
-  const series = (r, t) => ({ key: r && runKey(r), shade: r ? shades.get(runKey(r)) : 0, timings: t });
+  const sorted = timings.map((t) => t[2] - t[1]).sort((a, b) => a - b);
+  return {
+    p50: nearestRank(sorted, 0.5),
+    p95: nearestRank(sorted, 0.95),
+    p99: nearestRank(sorted, 0.99),
+    max: sorted.at(-1) ?? null,
+  };
+}
+
+function showDurations(shades) {
+  // R forgets the shown run's points until another run is shown.
+  const cleared = state.cleared;
+  const run = state.runs.get(state.current);
+  const timings = cleared ? [] : (state.timings ?? state.liveTimings);
+  const series = (r, t, exact) => ({
+    id: r?.id,
+    key: r && runKey(r),
+    shade: r ? shades.get(runKey(r)) : 0,
+    timings: t,
+    marks: marksOf(r, t, exact),
+  });
+  const runs = [series(run, timings, Boolean(state.timings) && !cleared)];
   const rival = state.rival && state.runs.get(state.rival.id);
-  drawDurations(
-    charts,
-    series(run, timings),
-    marks,
-    rival ? series(rival, state.rival.timings ?? state.rival.live) : null,
-  );
+  if (rival) {
+    const rivalTimings = cleared ? [] : (state.rival.timings ?? state.rival.live);
+    runs.push(series(rival, rivalTimings, Boolean(state.rival.timings) && !cleared));
+  }
+  drawDurations(charts, runs);
 }

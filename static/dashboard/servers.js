@@ -53,6 +53,13 @@ function describeRace() {
 
 export const isRace = () => Boolean(versusField.value || versusServerField.value);
 
+/** Back to a single run: "Race against" nobody, on the same server. */
+export function resetRace() {
+  versusField.value = "";
+  versusServerField.value = "";
+  describeRace();
+}
+
 export function wireServers() {
   for (const server of servers) server.input.addEventListener("change", showServer);
   versusServerField.addEventListener("change", describeRace);

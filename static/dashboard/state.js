@@ -2,13 +2,14 @@
  * the API said, and which panels need a redraw. Every other module reads and updates this one
  * object, so that window.dashboard.state shows the browser tests everything the page knows.
  */
-import { runKey } from "./format.js";
+import { runKey, splitKey } from "./format.js";
 
 const form = document.getElementById("fire-form");
 
 export const scenarios = [...form.querySelectorAll('input[name="scenario"]')].map((input) => ({
   slug: input.value,
   label: input.dataset.label,
+  short: input.dataset.short, // without "Async view, ": the kind's badge says it
   kind: input.dataset.kind,
   input,
 }));
@@ -44,10 +45,16 @@ export const state = {
   frames: [], // in server time order
   runs: new Map(), // id -> run dict without timings
   runStartT: new Map(), // id -> the server time at which the run started, learnt from frames
+  seenPeaks: new Map(), // id -> the peaks of a running run, folded from the frames as the server does
   current: null, // the run in the card and the durations chart
   liveTimings: [], // the current run's timings so far, from frames
   timings: null, // the current run's exact timings, once fetched
-  replay: null, // a picked run's stretch of frames {from, to, t0}, or its timings {inFlight, key, to}
+  // What the live chart shows: "run", the current run (and its rival) from fire to end on its
+  // own scale; or "rolling", the last 30 s per server. A run that starts brings "run" back.
+  view: "rolling",
+  cleared: false, // R: the charts forget the current run until another one is shown
+  inFlightOnly: null, // a picked run whose frames are gone: its in-flight steps {inFlight, key, to}
+  sourceFrom: "run", // whose code the source pane shows: the run shown, or the form's pick
   rival: null, // the other run of the current run's race: {id, live, timings}, like the current one's
   servers: {}, // slug -> the server's state {server, state, workers, threads, shape, url?, error?}
   serverNote: null, // the server whose state the status line tells: the last one announced
@@ -91,6 +98,27 @@ export function remember(run, { fromFrame = false } = {}) {
   state.runs.set(run.id, { ...state.runs.get(run.id), ...run });
   if (!fromFrame) dirty.history = true;
   if (run.id === state.current || run.id === state.rival?.id) dirty.card = true;
+}
+
+/** Fold a frame into the peaks of the runs it counts, as the server folds the same frames into
+ * theirs (dashboard/runs/active.py): the card's peaks are then as live as the gauges and never
+ * below what they showed. The server stops when a run concludes, the page when the run's end
+ * is announced, a frame or two later: frames with nothing left running in them. */
+export function foldPeaks(frame) {
+  for (const { id, key } of frame.runs) {
+    const peaks = state.seenPeaks.get(id) ?? { in_view: 0, threads: null, cpu_pct: null, loop_lag_ms: null };
+    peaks.in_view = Math.max(peaks.in_view, frame.in_view[key] ?? 0);
+    const server = frame.servers?.[splitKey(key).server];
+    const processes = frame.telemetry === false ? [] : (server?.processes ?? []);
+    if (processes.length) {
+      const total = (name) => processes.reduce((sum, p) => sum + p[name], 0);
+      peaks.threads = Math.max(peaks.threads ?? 0, total("threads"));
+      peaks.cpu_pct = Math.max(peaks.cpu_pct ?? 0, total("cpu_pct"));
+      const lags = processes.map((p) => p.loop_lag_ms).filter((lag) => lag != null);
+      if (lags.length) peaks.loop_lag_ms = Math.max(peaks.loop_lag_ms ?? 0, ...lags);
+    }
+    state.seenPeaks.set(id, peaks);
+  }
 }
 
 // A frame's timings of one run: [index, sent_s, answered_s, http_status, error_kind].

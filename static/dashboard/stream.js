@@ -5,7 +5,7 @@
 import { follow, loadRunList, loadTimings } from "./api.js";
 import { announce } from "./form.js";
 import { scheduleRedraw } from "./redraw.js";
-import { collectLiveTimings, dirty, firstFrameAt, frameTimings, remember, state } from "./state.js";
+import { collectLiveTimings, dirty, firstFrameAt, foldPeaks, frameTimings, remember, state } from "./state.js";
 
 const root = document.getElementById("dashboard");
 const EVENTS_URL = root.dataset.eventsUrl;
@@ -13,9 +13,15 @@ const KEEP_FRAMES_S = 600; // kept so that a run picked from the history still h
 const RECONNECT_MS = 2000;
 const SILENT_MS = 400; // frames are due every 100 ms: a longer silence means the dashboard stalled
 
-function learnStarts(frame) {
+// What a frame tells of the runs in it: their peaks so far, and when each fired. A run's
+// elapsed time is 0 until its load generator fires (after its handshake): its start on the
+// server's clock is known from the first frame that counts some.
+function learnRuns(frame) {
+  foldPeaks(frame);
   for (const progress of frame.runs) {
-    if (!state.runStartT.has(progress.id)) state.runStartT.set(progress.id, frame.t - progress.elapsed_s);
+    if (!state.runStartT.has(progress.id) && progress.elapsed_s > 0) {
+      state.runStartT.set(progress.id, frame.t - progress.elapsed_s);
+    }
   }
 }
 
@@ -38,7 +44,7 @@ function onFrame(frame) {
   if (state.frames[0].t < frame.t - KEEP_FRAMES_S - 10) {
     state.frames.splice(0, firstFrameAt(frame.t - KEEP_FRAMES_S));
   }
-  learnStarts(frame);
+  learnRuns(frame);
   learnServers(frame);
   const receivedAt = performance.now();
   for (const { id, done, errors, elapsed_s } of frame.runs) {
@@ -88,7 +94,7 @@ function onHistory({ frames, runs, servers = {} }) {
   }
   const older = frames.length ? state.frames.filter((f) => f.t < frames[0].t) : state.frames;
   state.frames = [...older, ...frames];
-  state.frames.forEach(learnStarts);
+  state.frames.forEach(learnRuns);
   Object.assign(state.servers, servers);
   state.lastFrameAt = performance.now();
   for (const run of runs) remember(run);
