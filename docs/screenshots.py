@@ -42,7 +42,8 @@ class Shot:
     """One view of the page: a run (or a race of two) fired from the form, or none.
 
     A race is two scenarios on one server (versus), one scenario on two servers
-    (versus_server), or both.
+    (versus_server), or both. tab is the key that shows a tab other than View source once the
+    run is drawn (the presenter's keys: l the Timeline, h the Runs).
     """
 
     name: str
@@ -54,6 +55,7 @@ class Shot:
     server: str = "uvicorn"
     workers: int | None = None
     versus_server: str | None = None
+    tab: str | None = None
 
     @property
     def race(self) -> bool:
@@ -135,6 +137,17 @@ SHOTS = [
         0.5,
         versus="sync-sequential",
     ),
+    Shot(
+        "timeline-sync-sleep-x6-gunicorn-sync",
+        "the Timeline tab: 2 sync workers serve 6 sleeping views in 3 rounds of 2,"
+        " the others waiting",
+        "sync-sleep",
+        6,
+        0.5,
+        server="gunicorn-sync",
+        workers=2,
+        tab="l",
+    ),
 ]
 
 
@@ -213,6 +226,25 @@ def wait_until_drawn(page: Page, shot: Shot) -> None:
     )
     # A frame holds the most seen in its 100 ms: the one after the end can still count some.
     page.wait_for_function(f"() => {gauge('in-flight')} === 0 && {gauge('in-view')} === 0")
+
+
+# The tab each key shows, as static/dashboard/keys.js has them.
+TABS = {"v": "tab-source", "h": "tab-runs", "l": "tab-timeline"}
+
+
+def show_tab(page: Page, key: str) -> None:
+    """Press the tab's key, as the presenter does; for the Timeline, wait until it has drawn the
+    run ended, with its saved timings and spans."""
+    page.locator("body").press(key)
+    expect(page.locator(f"#{TABS[key]}")).to_have_attribute("aria-selected", "true")
+    if key == "l":
+        page.wait_for_function(
+            """() => {
+                const { runs } = window.dashboard.timeline;
+                return runs.length > 0
+                    && runs.every((r) => r.final && r.rows.every((x) => x.answered != null));
+            }"""
+        )
 
 
 def set_theme(page: Page, theme: str) -> None:
@@ -334,7 +366,11 @@ def make_screenshots(server: Server, into: Path) -> tuple[Made, list[str]]:
                 fire(page, shot)
                 wait_until_finished(page, shot)
                 wait_until_drawn(page, shot)
+            if shot.tab:
+                show_tab(page, shot.tab)
             paths = take(page, shot, into)
+            if shot.tab:
+                show_tab(page, "v")  # the next shot shows View source again, as the page opens
             runs = runs_after(client, last_id)
             made.append((shot, runs))
             print(f"{', '.join(p.name for p in paths)}: {shot.shows}", flush=True)

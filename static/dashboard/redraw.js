@@ -8,7 +8,7 @@ import { runKey } from "./format.js";
 import { drawGauges } from "./gauges.js";
 import { showLive, showViewButton } from "./live.js";
 import { drawCard, drawHistory } from "./panels.js";
-import { drawTimeline } from "./timeline.js";
+import { drawTimeline } from "./timeline-live.js";
 import { bySlug, dirty, runKeys, shownServer, state } from "./state.js";
 
 const HISTORY_ROWS = 50;
