@@ -14,9 +14,7 @@ from collections.abc import Awaitable, Callable
 from inspect import iscoroutinefunction
 from typing import Any, TypeAlias
 
-import httpx
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -25,7 +23,7 @@ from asyncviews import background
 from asyncviews.cpu import burn, process_pool
 from asyncviews.models import Book, Sleep
 from asyncviews.params import parse_delay
-from asyncviews.upstream import async_client, upstream_url
+from asyncviews.upstream import async_client, sync_client, upstream_url
 
 SyncView: TypeAlias = Callable[[HttpRequest, float], HttpResponse]
 AsyncView: TypeAlias = Callable[[HttpRequest, float], Awaitable[HttpResponse]]
@@ -89,7 +87,8 @@ async def async_blocking(request: HttpRequest, delay: float) -> HttpResponse:
 
 @takes_delay
 def sync_http(request: HttpRequest, delay: float) -> HttpResponse:
-    response = httpx.get(upstream_url(f"/delay/{delay:g}"), timeout=settings.UPSTREAM_TIMEOUT_S)
+    with sync_client() as client:
+        response = client.get(upstream_url(f"/delay/{delay:g}"))
     response.raise_for_status()
     return HttpResponse(f"upstream answered {response.status_code}")
 
@@ -116,7 +115,7 @@ async def async_gather(request: HttpRequest, delay: float) -> JsonResponse:
 
 @takes_delay
 def sync_sequential(request: HttpRequest, delay: float) -> JsonResponse:
-    with httpx.Client(timeout=settings.UPSTREAM_TIMEOUT_S) as client:
+    with sync_client() as client:
         responses = [
             client.get(upstream_url(f"/delay/{delay:g}?call={call}")).raise_for_status()
             for call in range(1, UPSTREAM_CALLS + 1)

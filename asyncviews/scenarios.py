@@ -111,8 +111,8 @@ SCENARIOS: dict[str, Scenario] = {
             "sync-http",
             "Sync view, blocking httpx GET",
             views.sync_http,
-            "A sync view calling an upstream API with httpx.get. Each call holds a thread "
-            "while it waits for the upstream: the threads gauge rises with N.",
+            "A sync view calling an upstream API with a blocking httpx client. Each call holds "
+            "a thread while it waits for the upstream: the threads gauge rises with N.",
         ),
         Scenario(
             "async-http",

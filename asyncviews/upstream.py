@@ -43,8 +43,15 @@ def upstream_url(path: str) -> str:
 
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
-    """Loading the certificates takes 40 ms: once per process, not once per client."""
+    """Loading the certificates takes 40 ms of CPU, most of it holding the GIL: once per
+    process, not once per client (twenty sync views each making their own starved the event
+    loop of a server for over a second)."""
     return ssl.create_default_context()
+
+
+def sync_client() -> httpx.Client:
+    """A client for one sync view's calls: its connections are its own, its certificates not."""
+    return httpx.Client(timeout=settings.UPSTREAM_TIMEOUT_S, verify=_ssl_context())
 
 
 def new_client() -> httpx.AsyncClient:
