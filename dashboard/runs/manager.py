@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -112,9 +113,13 @@ class RunManager:
         """Fold a frame's server-side measurements into the peaks of the runs in progress."""
         self._frame_observed.set()
         self._frame_observed = asyncio.Event()
+        now = time.monotonic()
         for active in self.active.values():
             if active.ended is not None:
                 # Concluded and being saved: its figures are final, as saved and as answered.
+                continue
+            if active.start_at is None or now < active.start_at:
+                # Not fired yet: what the server shows now is what ran before this run.
                 continue
             server = frame["servers"].get(active.run.server, {})
             processes = server.get("processes") if frame["telemetry"] else None
