@@ -1,4 +1,5 @@
-"""Django set up for in-process tests, and the one real server shared by request-only tests."""
+"""Django set up for in-process tests, the one real server shared by request-only tests, and
+the browser fixtures of the page's tests (each module brings its own `site`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from collections.abc import Iterator
 
 import django
 import pytest
+from playwright.sync_api import Browser, Page
 
+from tests.browser import Console, chromium, offline_page
 from tests.server import Server, start_server
 
 # In-process tests import the site's modules; servers get their own data directory.
@@ -25,3 +28,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield running
     if running.process.poll() is None:
         running.stop(signal.SIGINT)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def console() -> Console:
+    return Console()
+
+
+@pytest.fixture
+def page(browser: Browser, site: Server, console: Console) -> Iterator[Page]:
+    with offline_page(browser, console) as opened:
+        opened.goto(site.url + "/")
+        opened.wait_for_function("() => window.dashboard?.charts != null")
+        yield opened

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from asyncviews.scenarios import SCENARIOS
 from dashboard.servers.registry import SERVERS
 from dashboard.web.views import choice_label
-from tests.browser import ROOT, Console, chromium, offline_page, screenshot
+from tests.browser import ROOT, Console, offline_page, screenshot
 from tests.server import Server, child_pids, start_server
 
 RUN_TIMEOUT_MS = 30_000
@@ -89,25 +89,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield running
     if running.process.poll() is None:
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def console() -> Console:
-    return Console()
-
-
-@pytest.fixture
-def page(browser: Browser, site: Server, console: Console) -> Iterator[Page]:
-    with offline_page(browser, console) as opened:
-        opened.goto(site.url + "/")
-        opened.wait_for_function("() => window.dashboard?.charts != null")
-        yield opened
 
 
 def pick_server(page: Page, slug: str) -> None:

@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from asyncviews.scenarios import SCENARIOS
-from tests.browser import LOCAL, Console, _cut_off, chromium, offline_page, screenshot
+from tests.browser import LOCAL, Console, _cut_off, screenshot
 from tests.runs import finish, launch, race
 from tests.server import Server, start_server
 
@@ -39,25 +39,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield running
     if running.process.poll() is None:
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def console() -> Console:
-    return Console()
-
-
-@pytest.fixture
-def page(browser: Browser, site: Server, console: Console) -> Iterator[Page]:
-    with offline_page(browser, console) as opened:
-        opened.goto(site.url + "/")
-        opened.wait_for_function("() => window.dashboard?.charts != null")
-        yield opened
 
 
 def card_field(page: Page, name: str) -> str:

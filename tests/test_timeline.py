@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import Console, chromium, offline_page, screenshot
+from tests.browser import Console, offline_page, screenshot
 from tests.server import Server, start_server
 
 RUN_TIMEOUT_MS = 60_000  # a server's first start, then the run, on a busy machine
@@ -39,17 +39,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield running
     if running.process.poll() is None:
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def console() -> Console:
-    return Console()
 
 
 @pytest.fixture
