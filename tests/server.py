@@ -127,8 +127,11 @@ def start_server(
             return False
 
     wait_for(ready, deadline_s=START_DEADLINE_S, what="the server to answer")
-    # Empty when the default subject could not start (the dashboard still serves).
-    server.subject_url = server.servers()["uvicorn"]["state"].get("url", "")
+    subject = server.servers()["uvicorn"]["state"]
+    # A test that gives the subject's port may mean it to fail (the dashboard still serves).
+    if subject["state"] != "ready" and "ASYNCVIEWS_SUBJECT_PORT" not in (env or {}):
+        raise AssertionError(f"the default subject did not start:\n{server.log()}")
+    server.subject_url = subject.get("url", "")
     return server
 
 

@@ -7,13 +7,15 @@ import signal
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
+from dashboard.servers.ports import port_is_free
 from tests.runs import finish, launch, launch_and_finish
-from tests.server import Server, child_pids, start_server, wait_for
+from tests.server import Server, child_pids, free_port, start_server, wait_for
 from tests.sse import events
 
 
@@ -117,6 +119,34 @@ def test_a_server_that_cannot_start_is_named_and_the_dashboard_goes_on(tmp_path:
     assert refused["field"] == "server"
     assert refused["error"].startswith("could not start uvicorn")
     assert other["errors"] == 0
+
+
+def test_a_port_taken_while_the_default_subject_boots_moves_it_to_another(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    while not port_is_free(port + 1):
+        port = free_port()
+    with ThreadPoolExecutor(1) as pool:
+        starting = pool.submit(start_server, tmp_path, port=port)
+        # The subject's log is created as it is spawned, a second or more before it binds.
+        wait_for(
+            (tmp_path / "server-uvicorn.log").exists, deadline_s=60, what="the subject's spawn"
+        )
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", port + 1))
+            taken.listen()
+            server = starting.result(timeout=120)
+    try:
+        state = server.servers()["uvicorn"]["state"]
+        api = httpx.get(server.subject_url + "/api/", timeout=10)
+    finally:
+        server.stop()
+
+    assert state["state"] == "ready"
+    assert state["url"] != f"http://127.0.0.1:{port + 1}"
+    assert api.status_code == 200
+    assert f"port {port + 1} was taken as it started" in server.log()
 
 
 def launch_refused(server: Server) -> dict[str, str]:

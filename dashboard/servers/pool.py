@@ -28,8 +28,11 @@ from django.conf import settings
 
 from dashboard.servers import children
 from dashboard.servers.ports import (
+    PORT_ATTEMPTS,
+    PortTaken,
     StartFailed,
     free_port,
+    log_size,
     log_tail,
     port_is_free,
     wait_until_answers,
@@ -113,17 +116,30 @@ class ServerPool:
         self.announce(self.states[config.server])
 
     async def _start(self, config: Config) -> Subject:
-        server = SERVERS[config.server]
         wanted: int = settings.SUBJECT_PORT
-        if config.server == DEFAULT_SERVER and (
-            settings.SUBJECT_PORT_GIVEN or port_is_free(wanted)
-        ):
+        given = config.server == DEFAULT_SERVER and settings.SUBJECT_PORT_GIVEN
+        if given or (config.server == DEFAULT_SERVER and port_is_free(wanted)):
             port = wanted
         else:
             port = free_port()
-        what = f"{config.server} ({server.shape(config)})"
         self._set_state(config, "starting")
+        attempt = 1
+        while True:
+            try:
+                return await self._start_on(config, port)
+            except StartFailed as error:
+                if isinstance(error, PortTaken) and not given and attempt < PORT_ATTEMPTS:
+                    logger.warning("%s: port %d was taken as it started; another", config, port)
+                    attempt, port = attempt + 1, free_port()
+                    continue
+                self._set_state(config, "failed", error=str(error))
+                raise
+
+    async def _start_on(self, config: Config, port: int) -> Subject:
+        server = SERVERS[config.server]
+        what = f"{config.server} ({server.shape(config)})"
         log = self.data_dir / f"server-{config.server}.log"
+        since = log_size(log)
         process = await children.spawn(
             server.command(port, config.workers, config.threads),
             env={**self.env, "ASYNCVIEWS_PROBE_SERVER": config.server},
@@ -133,11 +149,10 @@ class ServerPool:
         subject = Subject(config, port, process, log)
         started = time.monotonic()
         try:
-            await wait_until_answers(subject.url + "/", process, log, what=what)
+            await wait_until_answers(subject.url + "/", process, log, what=what, since=since)
             await self._wait_for_probes(subject, started)
-        except StartFailed as error:
+        except StartFailed:
             await children.stop(process, signal.SIGINT)
-            self._set_state(config, "failed", error=str(error))
             raise
         except asyncio.CancelledError:  # the dashboard is stopping
             await children.stop(process, signal.SIGINT)

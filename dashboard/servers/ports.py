@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import time
 from pathlib import Path
@@ -10,10 +11,20 @@ from pathlib import Path
 import httpx
 
 START_DEADLINE_S = 30.0
+# Tries at a free port before giving up: between choosing a port and the child binding it,
+# another socket on this machine (any client's outgoing connection) can take it.
+PORT_ATTEMPTS = 3
+# How the servers say so: uvicorn and daphne ("[Errno 98] ... address already in use"),
+# runserver ("That port is already in use"), gunicorn ("Connection in use").
+_PORT_TAKEN = re.compile(r"already in use|connection in use", re.IGNORECASE)
 
 
 class StartFailed(RuntimeError):
     """A child that exited or did not answer in time; the message ends with its log's tail."""
+
+
+class PortTaken(StartFailed):
+    """A child that exited because its port was taken: worth starting on another."""
 
 
 def free_port() -> int:
@@ -34,6 +45,22 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+def log_size(log: Path) -> int:
+    try:
+        return log.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _written_since(log: Path, since: int) -> str:
+    try:
+        with log.open("rb") as output:
+            output.seek(since)
+            return output.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
 def log_tail(log: Path, chars: int = 1500) -> str:
     try:
         return log.read_text(errors="replace")[-chars:]
@@ -48,13 +75,20 @@ async def wait_until_answers(
     *,
     what: str,
     deadline_s: float = START_DEADLINE_S,
+    since: int = 0,
 ) -> None:
-    """Poll url until any HTTP answer comes; StartFailed if the process exits or time runs out."""
+    """Poll url until any HTTP answer comes; StartFailed if the process exits or time runs out.
+
+    PortTaken when it exited saying its port was in use, in what it wrote to log after since.
+    """
     deadline = time.monotonic() + deadline_s
     async with httpx.AsyncClient(timeout=1) as client:
         while True:
             if process.returncode is not None:
-                raise StartFailed(f"{what} exited with {process.returncode}:\n{log_tail(log)}")
+                taken = _PORT_TAKEN.search(_written_since(log, since))
+                raise (PortTaken if taken else StartFailed)(
+                    f"{what} exited with {process.returncode}:\n{log_tail(log)}"
+                )
             try:
                 await client.get(url)
                 return

@@ -58,7 +58,9 @@ class Supervised:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        await self.start()
+        """Start it (unless started already), keep it running, and stop it at the end."""
+        if self.process is None:
+            await self.start()
         supervisor = asyncio.create_task(self.supervise(), name=f"{self.name} supervisor")
         try:
             yield

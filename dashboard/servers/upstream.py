@@ -8,13 +8,22 @@ same port if it dies.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from dashboard.servers.ports import free_port, wait_until_answers
+from dashboard.servers.ports import (
+    PORT_ATTEMPTS,
+    PortTaken,
+    free_port,
+    log_size,
+    wait_until_answers,
+)
 from dashboard.servers.supervised import Supervised
+
+logger = logging.getLogger(__name__)
 
 
 @asynccontextmanager
@@ -23,14 +32,33 @@ async def mock_upstream(url: str, data_dir: Path) -> AsyncIterator[str]:
     if url:
         yield url
         return
-    port = free_port()
-    own_url = f"http://127.0.0.1:{port}"
     log = data_dir / "upstream.log"
+    attempt = 1
+    while True:
+        port = free_port()
+        own_url = f"http://127.0.0.1:{port}"
+        upstream = _upstream(own_url, port, log)
+        try:
+            await upstream.start()
+            break
+        except PortTaken:
+            if attempt == PORT_ATTEMPTS:
+                raise
+            logger.warning("the mock upstream: port %d was taken as it started; another", port)
+            attempt += 1
+    async with upstream.running():
+        yield own_url
+
+
+def _upstream(url: str, port: int, log: Path) -> Supervised:
+    """Started again on the same port when it exits: the subjects were given its URL."""
 
     async def ready(process: asyncio.subprocess.Process) -> None:
-        await wait_until_answers(f"{own_url}/get", process, log, what="the mock upstream")
+        await wait_until_answers(
+            f"{url}/get", process, log, what="the mock upstream", since=log_size(log)
+        )
 
-    upstream = Supervised(
+    return Supervised(
         "the mock upstream",
         [
             *(sys.executable, "-m", "uvicorn", "asyncviews.mock_upstream:app"),
@@ -39,5 +67,3 @@ async def mock_upstream(url: str, data_dir: Path) -> AsyncIterator[str]:
         log=log,
         ready=ready,
     )
-    async with upstream.running():
-        yield own_url
