@@ -25,6 +25,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 START_DEADLINE_S = 30.0
+# Tries at a free port: another socket can bind it before the dashboard does.
+PORT_ATTEMPTS = 3
 # As a TLS proxy in front says it (uvicorn trusts it from loopback): a dashboard with
 # ASYNCVIEWS_HTTPS on redirects plain requests, and there is no TLS proxy in the tests.
 BEHIND_TLS = {"X-Forwarded-Proto": "https"}
@@ -61,6 +63,17 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def answers_or_exited(self) -> bool:
+        """True once the dashboard answers (its lifespan has started its children) or exited."""
+        if self.process.poll() is not None:
+            return True
+        try:
+            return (
+                httpx.get(self.url + "/servers/", headers=BEHIND_TLS, timeout=1).status_code == 200
+            )
+        except httpx.TransportError:
+            return False
+
     def server_log(self, server: str = "uvicorn") -> str:
         """What a subject server wrote (the measured views' logs go there)."""
         return (self.data_dir / f"server-{server}.log").read_text(errors="replace")
@@ -94,39 +107,34 @@ def start_server(
     """Migrate, collect static files and serve the dashboard from data_dir, as `make run` does.
 
     The tests reach it on 127.0.0.1 whatever host it listens on. plain_uvicorn serves it
-    with `uvicorn dashboard.asgi:application` instead of `manage.py serve`.
+    with `uvicorn dashboard.asgi:application` instead of `manage.py serve`. Without a port it
+    takes a free one, and another if something binds that one first.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     manage(data_dir, "migrate", "--noinput", env=env)
     manage(data_dir, "collectstatic", "--noinput", env=env)
-    port = port or free_port()
-    log_path = data_dir / "server.log"
     serve = (
         ["-m", "uvicorn", "dashboard.asgi:application"] if plain_uvicorn else ["manage.py", "serve"]
     )
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, *serve, "--host", host, "--port", str(port)],
-            cwd=ROOT,
-            env={**os.environ, "ASYNCVIEWS_DATA_DIR": str(data_dir), **(env or {})},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(f"http://127.0.0.1:{port}", data_dir, process, log_path)
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}:\n{server.log()}")
-        try:
-            # The dashboard listens once its lifespan has started its children.
-            return (
-                httpx.get(server.url + "/servers/", headers=BEHIND_TLS, timeout=1).status_code
-                == 200
+    log_path = data_dir / "server.log"
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        chosen = port or free_port()
+        since = log_path.stat().st_size if log_path.exists() else 0
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, *serve, "--host", host, "--port", str(chosen)],
+                cwd=ROOT,
+                env={**os.environ, "ASYNCVIEWS_DATA_DIR": str(data_dir), **(env or {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
-        except httpx.TransportError:
-            return False
-
-    wait_for(ready, deadline_s=START_DEADLINE_S, what="the server to answer")
+        server = Server(f"http://127.0.0.1:{chosen}", data_dir, process, log_path)
+        wait_for(server.answers_or_exited, deadline_s=START_DEADLINE_S, what="the server to answer")
+        if process.returncode is None:
+            break
+        taken = "address already in use" in server.log()[since:].lower()
+        if not taken or port is not None or attempt == PORT_ATTEMPTS:
+            raise AssertionError(f"server exited with {process.returncode}:\n{server.log()}")
     subject = server.servers()["uvicorn"]["state"]
     # A test that gives the subject's port may mean it to fail (the dashboard still serves).
     if subject["state"] != "ready" and "ASYNCVIEWS_SUBJECT_PORT" not in (env or {}):
