@@ -58,19 +58,22 @@ class Run(models.Model):
     def __str__(self) -> str:
         return f"run {self.pk}: {self.scenario} x{self.n} on {self.server}"
 
+    @property
+    def config(self) -> Config:
+        """The server configuration it ran on."""
+        return Config(self.server, self.workers, self.threads)
+
     def ideal_wall_s(self) -> float | None:
         scenario, server = SCENARIOS.get(self.scenario), SERVERS.get(self.server)
         if scenario is None or server is None:
             return None
-        config = Config(self.server, self.workers, self.threads)
-        return ideal_wall_s(scenario, server, config, self.n, self.delay)
+        return ideal_wall_s(scenario, server, self.config, self.n, self.delay)
 
     def written_well_s(self) -> float | None:
         scenario, server = SCENARIOS.get(self.scenario), SERVERS.get(self.server)
         if scenario is None or server is None:
             return None
-        config = Config(self.server, self.workers, self.threads)
-        return written_well_s(scenario, server, config, self.n, self.delay)
+        return written_well_s(scenario, server, self.config, self.n, self.delay)
 
     def as_dict(self, *, with_timings: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {

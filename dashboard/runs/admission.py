@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from django.conf import settings
 
-from dashboard.models import Run
 from dashboard.runs.active import ActiveRun
 from dashboard.servers.registry import Config
 
@@ -30,10 +29,6 @@ class AtCapacity(Exception):
         super().__init__(message)
         self.retry_after_s = retry_after_s
         self.field = field
-
-
-def config_of(run: Run) -> Config:
-    return Config(run.server, run.workers, run.threads)
 
 
 class Admission:
@@ -74,7 +69,7 @@ class Admission:
                 retry_after_s,
                 "scenario",
             )
-        in_use = [config_of(a.run) for a in self._going()] + self.reserved_configs
+        in_use = [a.run.config for a in self._going()] + self.reserved_configs
         for _, config in launches:
             other = next((c for c in in_use if c.server == config.server and c != config), None)
             if other is not None:

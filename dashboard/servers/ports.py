@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 
 START_DEADLINE_S = 30.0
+# Connections a listening server queues before accepting them: a run fires all of its at once.
+BACKLOG = 4096
 # Tries at a free port before giving up: between choosing a port and the child binding it,
 # another socket on this machine (any client's outgoing connection) can take it.
 PORT_ATTEMPTS = 3

@@ -13,13 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from dashboard.servers.ports import BACKLOG
+
 PYTHON = sys.executable
 ASGI_APP = "asyncviews.asgi:application"
 WSGI_APP = "asyncviews.wsgi:application"
 # Seconds a stopping server gives the requests still open: the dashboard stops it only when no
 # run needs it, and Ctrl-C must return within two seconds.
 GRACE_S = 1
-BACKLOG = 4096
 
 
 @dataclass(frozen=True)

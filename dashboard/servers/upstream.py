@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from dashboard.servers.ports import (
+    BACKLOG,
     PORT_ATTEMPTS,
     PortTaken,
     free_port,
@@ -62,7 +63,15 @@ def _upstream(url: str, port: int, log: Path) -> Supervised:
         "the mock upstream",
         [
             *(sys.executable, "-m", "uvicorn", "asyncviews.mock_upstream:app"),
-            *("--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--backlog", "4096"),
+            *(
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--backlog",
+                str(BACKLOG),
+            ),
         ],
         log=log,
         ready=ready,

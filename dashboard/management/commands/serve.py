@@ -30,7 +30,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from dashboard import instrument
 from dashboard.runs.loadgen import raise_open_file_limit
-from dashboard.servers.ports import port_is_free
+from dashboard.servers.ports import BACKLOG, port_is_free
 
 GRACEFUL_SHUTDOWN_S = 1
 TOKEN_BYTES = 12
@@ -93,7 +93,7 @@ class Command(BaseCommand):
                 lifespan="on",
                 access_log=False,
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-                backlog=4096,
+                backlog=BACKLOG,
             )
         )
         shown = f"[{host}]" if ":" in host else host
