@@ -46,6 +46,7 @@ FIELDS: dict[str, tuple[type, ...]] = {
     "loop_lag_ms": (int, float, type(None)),
     "tasks": (int, type(None)),
     "spans": (list,),
+    "spans_dropped": (int,),
 }
 
 
@@ -106,6 +107,14 @@ class Collector:
         process.cpu_worst_pct = max(process.cpu_worst_pct, message["cpu_pct"])
         if message["spans"]:
             self.on_spans(message["server"], message["pid"], message["spans"])
+        if message["spans_dropped"]:
+            # Past the probe's bound in one tick: those requests are missing from the timelines.
+            logger.warning(
+                "%s pid %d dropped %d spans in one tick",
+                message["server"],
+                message["pid"],
+                message["spans_dropped"],
+            )
 
     def take(self) -> dict[str, list[dict[str, Any]]]:
         """Per server, its live processes: the worst since the last take, and the latest."""
