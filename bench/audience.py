@@ -1,8 +1,8 @@
 """An audience of a thousand: 1000 clients on the dashboard's /events/, idle and during a run.
 
-A real dashboard (tests.server.start_server, in a temporary data directory) starts its
+A real dashboard (harness.server.start_server, in a temporary data directory) starts its
 children: Redis, the mock upstream and the default subject (uvicorn, probe on). This process
-opens VIEWERS connections to /events/ at once, in one event loop (tests.sse.open_stream), and
+opens VIEWERS connections to /events/ at once, in one event loop (harness.sse.open_stream), and
 times how long it takes until every one is connected, has its response head, and has its
 whole replay (the `history` event, the first chunk of the body; its size is printed). Each
 client reads on from its replay without a pause, as a browser does; once all have theirs, a
@@ -51,8 +51,8 @@ from bench.compare import alternate, median_ratio, print_medians, print_ratios, 
 from bench.measure import Timing, percentile, process_cpu_s, process_rss_bytes, thread_waited_s
 from bench.viewers import CHUNK, FRAME
 from dashboard.telemetry.broadcast import HISTORY_FRAMES
-from tests.server import Server, child_pids, start_server
-from tests.sse import Stream, open_stream
+from harness.server import Server, child_pids, start_server
+from harness.sse import Stream, open_stream
 
 VIEWERS = 1000
 WINDOW_S = 10.0

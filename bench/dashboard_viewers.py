@@ -1,6 +1,6 @@
 """200 dashboard viewers against none, measured on the subject the dashboard measures.
 
-A real dashboard (tests.server.start_server, in a temporary data directory) starts its
+A real dashboard (harness.server.start_server, in a temporary data directory) starts its
 children: Redis, the mock upstream and the default subject (uvicorn, probe on). hey fires
 n=1000 concurrent 1 s async-sleep requests at that subject, with VIEWERS clients reading the
 dashboard's /events/ (every frame, as browsers do) or with none, alternating. The viewers
@@ -24,7 +24,7 @@ from bench.hey import hey
 from bench.measure import Timing, on_processes
 from bench.subjects import ASYNC_SLEEP
 from bench.viewers import watched
-from tests.server import child_pids, start_server
+from harness.server import child_pids, start_server
 
 N = 1000
 REPETITIONS = 9

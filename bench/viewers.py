@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TypeVar
 
-from tests.sse import Stream, open_stream
+from harness.sse import Stream, open_stream
 
 T = TypeVar("T")
 

@@ -1,7 +1,7 @@
 """The dashboard's screenshots for the docs: `make screenshots` (python -m docs.screenshots).
 
 It serves the site on a free port from a temporary data directory, drives the real page in
-Debian's Chromium at 1280x720 with no network but the server's (as tests/browser.py does),
+Debian's Chromium at 1280x720 with no network but the server's (as harness/browser.py does),
 the way a presenter would: pick the scenario, set N and the delay, pick the server (and a
 rival scenario or server for a race), press Fire, and wait for the page to show the run
 finished, drawn across the live chart from the instant it fired to its end. Each view is
@@ -26,8 +26,8 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from dashboard.servers.registry import SERVERS, Config
-from tests.browser import Console, chromium, offline_page
-from tests.server import Server, start_server
+from harness.browser import Console, chromium, offline_page
+from harness.server import Server, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"

@@ -12,8 +12,8 @@ import django
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser import Console, chromium, offline_page
-from tests.server import Server, start_server
+from harness.browser import Console, chromium, offline_page
+from harness.server import Server, start_server
 
 # In-process tests import the site's modules; servers get their own data directory.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")

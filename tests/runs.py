@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.server import wait_for
+from harness.server import wait_for
 
 
 def _post(url: str, path: str, body: dict[str, Any]) -> Any:

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from dashboard.web.attempts import MAX_FAILURES
-from tests.server import Server, start_server
-from tests.sse import Stream, events, open_stream
+from harness.server import Server, start_server
+from harness.sse import Stream, events, open_stream
 
 TOKEN = "audience-s3cret-token"
 VIEWERS = 3

@@ -17,8 +17,8 @@ from asyncviews.params import shown
 from asyncviews.scenarios import SCENARIOS
 from dashboard.servers.registry import SERVERS
 from dashboard.settings import DATA_UPLOAD_MAX_MEMORY_SIZE as BODY_LIMIT
+from harness.server import Server, start_server
 from tests.runs import finish
-from tests.server import Server, start_server
 
 MAX_RUN_N = 3
 LAUNCH_TYPES = "'application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'"

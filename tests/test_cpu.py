@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import os
 
+from harness.server import Server
 from tests.runs import launch_and_finish
-from tests.server import Server
 
 CORES = os.cpu_count() or 1
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from harness.server import Server, wait_for
+from harness.sse import events
 from tests.runs import finish, get_run, launch, launch_and_finish
-from tests.server import Server, wait_for
-from tests.sse import events
 
 KEY = "async-sleep@uvicorn"
 FRAME_KEYS = {"t", "telemetry", "in_flight", "in_view", "servers", "runs", "timings"}

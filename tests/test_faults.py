@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from asyncviews.scenarios import DEFAULT_EXECUTOR_THREADS
+from harness.server import Server, child_pids, http_server, start_server, wait_for
 from tests.runs import finish, get_run, launch, launch_and_finish, wait_all_in_flight
-from tests.server import Server, child_pids, http_server, start_server, wait_for
 
 
 class _FaultyUpstream(BaseHTTPRequestHandler):

@@ -15,7 +15,7 @@ import pytest
 
 from asyncviews.scenarios import SCENARIOS
 from dashboard.addresses import local_url
-from tests.server import ROOT, Server, free_port, start_server
+from harness.server import ROOT, Server, free_port, start_server
 
 COMMAND_DEADLINE_S = 60
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.server import Server, start_server, wait_for
 from tests.runs import finish, launch, race, wait_all_in_flight
-from tests.server import Server, start_server, wait_for
 
 
 def test_a_scenario_runs_once_at_a_time(server: Server) -> None:

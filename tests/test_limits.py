@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from dashboard.runs.admission import OVERRUN_S
+from harness.server import Server, child_pids, start_server, wait_for
 from tests.runs import finish, get_run, launch, wait_all_in_flight
-from tests.server import Server, child_pids, start_server, wait_for
 
 MAX_IN_FLIGHT = 30
 RUN_TIME_LIMIT_S = 1.5

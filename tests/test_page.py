@@ -20,8 +20,8 @@ from playwright.sync_api import Browser, Page, expect
 from asyncviews.scenarios import SCENARIOS
 from dashboard.servers.registry import SERVERS
 from dashboard.web.views import choice_label
-from tests.browser import ROOT, Console, offline_page, screenshot
-from tests.server import Server, child_pids, start_server
+from harness.browser import ROOT, Console, offline_page, screenshot
+from harness.server import Server, child_pids, start_server
 
 RUN_TIMEOUT_MS = 30_000
 ASYNC_SLEEP = SCENARIOS["async-sleep"].label

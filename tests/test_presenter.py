@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from harness.server import ROOT, Server, start_server
+from harness.sse import events
 from tests.runs import finish
-from tests.server import ROOT, Server, start_server
-from tests.sse import events
 
 TOKEN = "presenter-s3cret-token"
 LAUNCH = {"scenario": "async-sleep", "n": 3, "delay": 0}

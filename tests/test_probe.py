@@ -13,12 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.urls import ResolverMatch
 
+from harness.server import wait_for
 from probe import proc
 from probe.counters import MAX_SPANS, Counters
 from probe.looplag import LoopLag
 from probe.middleware import ProbeMiddleware, this_process
 from probe.protocol import ERROR_KIND_HEADER
-from tests.server import wait_for
 
 
 def test_peaks_hold_the_most_seen_since_the_last_take() -> None:

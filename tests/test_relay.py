@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 
+from harness.server import Server, http_server
 from tests.runs import finish
-from tests.server import Server, http_server
 
 
 class _Bystander(BaseHTTPRequestHandler):

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 
 from asyncviews.scenarios import DEFAULT_EXECUTOR_THREADS
+from harness.server import Server, start_server, wait_for
+from harness.sse import open_stream
 from tests.runs import get_run, launch, launch_and_finish, wait_all_in_flight
-from tests.server import Server, start_server, wait_for
-from tests.sse import open_stream
 
 BROWSERS = 50
 # The calls go a few at a time through the default executor's threads: results trickle in.

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from harness.server import Server, start_server
 from tests.runs import finish, get_run, launch, launch_and_finish, wait_all_in_flight
-from tests.server import Server, start_server
 
 
 def test_async_sleep_200_overlap_on_the_loop(server: Server) -> None:

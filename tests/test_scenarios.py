@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from asyncviews.scenarios import SCENARIOS
+from harness.server import Server
 from tests.load import burst
-from tests.server import Server
 
 
 @pytest.mark.parametrize("slug", [slug for slug in SCENARIOS if slug != "orm-mistake"])

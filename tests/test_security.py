@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser import Console, chromium, offline_page
-from tests.server import ROOT, Server, start_server, wait_for
-from tests.sse import open_stream
+from harness.browser import Console, chromium, offline_page
+from harness.server import ROOT, Server, start_server, wait_for
+from harness.sse import open_stream
 
 TOKEN = "production-token-0123456789"
 PRODUCTION = {

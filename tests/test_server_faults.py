@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from dashboard.servers.ports import port_is_free
+from harness.server import Server, child_pids, free_port, start_server, wait_for
+from harness.sse import events
 from tests.runs import finish, launch, launch_and_finish
-from tests.server import Server, child_pids, free_port, start_server, wait_for
-from tests.sse import events
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from harness.server import Server, start_server
 from tests.runs import finish, launch, launch_and_finish, race, wait_all_in_flight
-from tests.server import Server, start_server
 
 # Starting a subject (gunicorn waits for each worker's probe) can take a while.
 LAUNCH_TIMEOUT_S = 60

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from tests.server import Server, alive, descendants, start_server, wait_for
-from tests.sse import events
+from harness.server import Server, alive, descendants, start_server, wait_for
+from harness.sse import events
 
 
 def command_line(pid: int) -> str:

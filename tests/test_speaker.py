@@ -21,9 +21,9 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from asyncviews.scenarios import SCENARIOS
-from tests.browser import LOCAL, Console, _cut_off, screenshot
+from harness.browser import LOCAL, Console, _cut_off, screenshot
+from harness.server import Server, start_server
 from tests.runs import finish, launch, race
-from tests.server import Server, start_server
 
 RUN_TIMEOUT_MS = 30_000
 TOKEN = "speaker-s3cret"

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from asyncviews.scenarios import DEFAULT_EXECUTOR_THREADS, SCENARIOS
+from harness.server import Server
+from harness.sse import events
 from tests.runs import finish, launch_and_finish
-from tests.server import Server
-from tests.sse import events
 
 
 def test_gather_overlaps_three_upstream_calls_and_sequential_does_not(server: Server) -> None:

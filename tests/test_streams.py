@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
+from harness.server import Server, start_server, wait_for
+from harness.sse import Stream, open_stream, stalled_client
 from tests.runs import finish, launch, wait_all_in_flight
-from tests.server import Server, start_server, wait_for
-from tests.sse import Stream, open_stream, stalled_client
 
 CYCLES = 500
 AT_ONCE = 50

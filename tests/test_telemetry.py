@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from harness.server import Server, alive, child_pids, descendants, start_server, wait_for
+from harness.sse import events
 from tests.runs import finish, launch, wait_all_in_flight
-from tests.server import Server, alive, child_pids, descendants, start_server, wait_for
-from tests.sse import events
 
 BLOCKING = "async-blocking@uvicorn"
 

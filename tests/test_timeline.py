@@ -20,8 +20,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import Console, offline_page, screenshot
-from tests.server import Server, start_server
+from harness.browser import Console, offline_page, screenshot
+from harness.server import Server, start_server
 
 RUN_TIMEOUT_MS = 60_000  # a server's first start, then the run, on a busy machine
 THIN_SPACE = "\N{THIN SPACE}"

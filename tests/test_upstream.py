@@ -14,7 +14,7 @@ from typing import ClassVar
 import httpx
 import pytest
 
-from tests.server import ROOT, descendants, free_port, http_server, start_server, wait_for
+from harness.server import ROOT, descendants, free_port, http_server, start_server, wait_for
 
 
 @pytest.fixture(scope="module")

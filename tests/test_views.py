@@ -7,7 +7,7 @@ import time
 import httpx
 
 from asyncviews.scenarios import SCENARIOS
-from tests.server import Server, wait_for
+from harness.server import Server, wait_for
 
 
 def test_api_sleeps_one_second_and_answers_json(server: Server) -> None:
