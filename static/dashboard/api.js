@@ -4,7 +4,7 @@
 import { showError, showRunSources } from "./form.js";
 import { runKey } from "./format.js";
 import { runViewable, toggleView } from "./live.js";
-import { scheduleRedraw } from "./redraw.js";
+import { scheduleRedraw } from "./schedule.js";
 import { collectLiveTimings, dirty, remember, state } from "./state.js";
 
 const RUNS_URL = document.getElementById("dashboard").dataset.runsUrl;

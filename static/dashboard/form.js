@@ -2,7 +2,7 @@
  * tabs, messages (errors next to their field, announcements for screen readers) and the htmx
  * hooks that send the form and show what the server answered.
  */
-import { scheduleRedraw } from "./redraw.js";
+import { scheduleRedraw } from "./schedule.js";
 import { isRace, resetRace } from "./servers.js";
 import { dirty, pickedScenario, state } from "./state.js";
 

@@ -1,6 +1,6 @@
-/* Redraws: at most one per animation frame, and only of what changed. Frames arrive about ten
- * times a second; each only updates the state and asks for a redraw, so the page stays cheaper
- * than what it measures. Owns the charts, which a change of theme replaces.
+/* What a redraw draws: only what changed, once per animation frame (schedule.js). Frames arrive
+ * about ten times a second; each only updates the state and asks for a redraw, so the page stays
+ * cheaper than what it measures. Owns the charts, which a change of theme replaces.
  */
 import { drawDurations } from "./durations.js";
 import { showSources } from "./form.js";
@@ -8,6 +8,7 @@ import { runKey } from "./format.js";
 import { drawGauges } from "./gauges.js";
 import { showLive, showViewButton } from "./live.js";
 import { drawCard, drawHistory } from "./panels.js";
+import { onRedraw, scheduleRedraw } from "./schedule.js";
 import { drawTimeline } from "./timeline-live.js";
 import { bySlug, dirty, runKeys, shownServer, state } from "./state.js";
 
@@ -22,17 +23,10 @@ export function setCharts(next) {
   scheduleRedraw();
 }
 
-let redrawPending = false;
 let drawnTones = "";
-export function scheduleRedraw() {
-  if (!redrawPending) {
-    redrawPending = true;
-    requestAnimationFrame(redraw);
-  }
-}
+onRedraw(redraw);
 
 function redraw() {
-  redrawPending = false;
   const started = performance.now();
   if (state.frames.length) drawGauges(state.frames, shownServer());
   if (charts) {

@@ -2,7 +2,7 @@
  * server has more than one, and the race's second server ("on"). Each server's label shows
  * under the choices; its explanation is in the choice's title and in the help dialog.
  */
-import { scheduleRedraw } from "./redraw.js";
+import { scheduleRedraw } from "./schedule.js";
 import { pickedServer, serverBySlug, servers, state } from "./state.js";
 
 const versusField = document.getElementById("field-versus");

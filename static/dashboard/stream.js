@@ -4,7 +4,7 @@
  */
 import { follow, loadRunList, loadTimings } from "./api.js";
 import { announce } from "./form.js";
-import { scheduleRedraw } from "./redraw.js";
+import { scheduleRedraw } from "./schedule.js";
 import { collectLiveTimings, dirty, firstFrameAt, foldPeaks, frameTimings, remember, state } from "./state.js";
 
 const root = document.getElementById("dashboard");

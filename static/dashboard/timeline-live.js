@@ -4,7 +4,7 @@
  * theme; the time while a run goes).
  */
 import { getJson, runUrl } from "./api.js";
-import { scheduleRedraw } from "./redraw.js";
+import { scheduleRedraw } from "./schedule.js";
 import { state } from "./state.js";
 import { elapsedNow, forgetPrepared, polled, prepare, pruneKept } from "./timeline-data.js";
 import { hatch, paint, paintEmpty, readPalette } from "./timeline-draw.js";
