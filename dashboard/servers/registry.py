@@ -98,8 +98,9 @@ SERVERS: dict[str, Server] = {
             "gunicorn + uvicorn workers (ASGI)",
             "asgi",
             "ASGI as it is deployed: gunicorn supervises several uvicorn worker processes, each "
-            "with its own event loop. A blocked loop holds up only its own worker's requests, "
-            "and the work spreads over the cores.",
+            "with its own event loop. A blocked loop holds up only its own worker's requests. "
+            "A worker takes every connection waiting when its loop wakes, so a burst can all "
+            "land on one worker: the timeline shows which.",
             _gunicorn(ASGI_APP, "uvicorn_worker.UvicornWorker"),
             workers=(2, 8),
         ),
