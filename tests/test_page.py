@@ -10,6 +10,7 @@ import os
 import re
 import signal
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -301,7 +302,8 @@ def test_picking_a_run_redraws_its_charts(page: Page, console: Console) -> None:
     live = "window.dashboard.charts.live"
     expect(page.locator("#chart-live")).to_be_visible()
     page.wait_for_function(
-        f"() => {live}.options.scales.x.title.text === 'seconds after run #{first} fired'"
+        f"() => {live}.options.scales.x.title.text"
+        f' === "seconds after run #{first} fired · each request\'s own times"'
     )
     assert page.evaluate(f"{live}.options.scales.x.min") < 0
     rolling = page.get_by_role("button", name="Show the last 30 s of every server", exact=True)
@@ -309,18 +311,19 @@ def test_picking_a_run_redraws_its_charts(page: Page, console: Console) -> None:
     page.wait_for_function(f"() => {live}.options.scales.x.max === 0")
     expect(page.get_by_role("button", name=f"Show run {first} from fire to end")).to_be_visible()
 
-    # Without its frames (reset here), a picked run's in-flight count comes from its timings.
+    # Without its frames (reset here), a picked run is drawn from its requests' own times.
     page.get_by_role("button", name="Reset charts", exact=True).click()
     page.get_by_role("button", name=f"Show run {second}", exact=True).click()
     page.wait_for_function(
-        f"() => {live}.options.scales.y.title.text === 'requests in flight'"
-        f" && {live}.options.scales.x.title.text === 'seconds after run #{second} fired'"
+        f"() => {live}.options.scales.y.title.text === 'requests (shaded: the queue)'"
+        f" && {live}.options.scales.x.title.text"
+        f' === "seconds after run #{second} fired · each request\'s own times"'
     )
-    page.wait_for_function(f"() => {live}.data.datasets.length === 1")
-    steps = page.evaluate("window.dashboard.charts.live.data.datasets.map((d) => d.data)")
-    assert len(steps) == 1
-    assert max(point["y"] for point in steps[0]) == 5
-    assert steps[0][-1]["y"] == 0
+    in_flight, in_view = page.evaluate(f"{live}.data.datasets.map((d) => d.data)")
+    assert max(point["y"] for point in in_flight) == 5
+    assert 1 <= max(point["y"] for point in in_view) <= 5
+    assert all(v["y"] <= f["y"] for f, v in zip(in_flight, in_view, strict=True))
+    assert in_flight[-1]["y"] == in_view[-1]["y"] == 0
     assert console.problems() == []
 
 
@@ -650,7 +653,9 @@ def test_a_race_of_one_scenario_on_two_servers_draws_both(page: Page, console: C
     assert console.problems() == []
 
 
-def test_a_blocked_loop_shows_live_while_the_run_goes(page: Page, console: Console) -> None:
+def test_a_blocked_loop_shows_live_while_the_run_goes(
+    page: Page, console: Console, site: Server
+) -> None:
     start_sampling(page)
     run_id = fire(page, ASYNC_BLOCKING, 10, 0.2)
 
@@ -674,7 +679,26 @@ def test_a_blocked_loop_shows_live_while_the_run_goes(page: Page, console: Conso
     assert any(a < b < c for a, b, c in zip(shown, shown[1:], shown[2:], strict=False)), shown
     peak = page.locator('#run-card [data-field="peak-lag"]').inner_text()
     assert re.fullmatch(r"\d+ ms|\d+\.\d s", peak)
+
+    # Ended, the run is drawn from its requests' own times: in view never above in flight, each
+    # line falling when the last view left and the last answer came, not a frame or two later.
+    live = "window.dashboard.charts.live"
+    page.wait_for_function(
+        f'() => {live}.options.scales.x.title.text.endsWith("each request\'s own times")'
+    )
+    in_flight, in_view = page.evaluate(f"{live}.data.datasets.map((d) => d.data)")
+    assert [p["x"] for p in in_flight] == [p["x"] for p in in_view]
+    assert all(v["y"] <= f["y"] for f, v in zip(in_flight, in_view, strict=True))
+    assert (max(p["y"] for p in in_flight), max(p["y"] for p in in_view)) == (10, 1)
+    run = httpx.get(f"{site.url}/runs/{run_id}/").json()
+    assert last_fall(in_view) == pytest.approx(max(left for _, _, left, _, _ in run["spans"]))
+    assert last_fall(in_flight) == pytest.approx(max(t[2] for t in run["timings"]))
     assert console.problems() == []
+
+
+def last_fall(points: list[dict[str, float]]) -> float:
+    """Where a drawn count last fell to 0."""
+    return max(b["x"] for a, b in pairwise(points) if a["y"] > 0 and b["y"] == 0)
 
 
 def test_missing_server_telemetry_is_said_not_hidden(

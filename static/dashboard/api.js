@@ -57,7 +57,7 @@ export async function loadTimings(id) {
 export function follow(id) {
   state.current = id;
   state.timings = null;
-  state.inFlightOnly = null;
+  state.frameless = null;
   state.view = "run";
   state.cleared = false;
   const rivalId = state.runs.get(id)?.rival;
@@ -73,22 +73,9 @@ export async function pickRun(id) {
   follow(id);
   const run = await loadTimings(id);
   if (!run || run.status === "running" || id !== state.current) return;
-  // Without its frames, the live chart can only show its requests in flight, from its timings.
-  if (!runViewable() && state.timings?.length) {
-    state.inFlightOnly = { inFlight: inFlightSteps(state.timings), key: runKey(run), to: run.wall_s };
-  }
+  // Without its frames, the live chart draws it from its requests' own times.
+  if (!runViewable() && state.timings?.length) state.frameless = { key: runKey(run), to: run.wall_s };
   scheduleRedraw();
-}
-
-// The load generator's own count: +1 when a request was sent, -1 when its answer came.
-function inFlightSteps(timings) {
-  const changes = timings.flatMap(([, sent, answered]) => [
-    [sent, 1],
-    [answered, -1],
-  ]);
-  changes.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let count = 0;
-  return [{ x: 0, y: 0 }, ...changes.map(([x, delta]) => ({ x, y: (count += delta) }))];
 }
 
 /** The live chart's button: the run shown, or the last 30 s. */
@@ -103,7 +90,7 @@ export function resetCharts() {
   state.liveTimings = [];
   state.timings = null;
   if (state.rival) Object.assign(state.rival, { live: [], timings: null });
-  state.inFlightOnly = null;
+  state.frameless = null;
   state.cleared = true;
   state.view = "rolling";
   dirty.durations = true;

@@ -53,7 +53,7 @@ export const state = {
   // own scale; or "rolling", the last 30 s per server. A run that starts brings "run" back.
   view: "rolling",
   cleared: false, // R: the charts forget the current run until another one is shown
-  inFlightOnly: null, // a picked run whose frames are gone: its in-flight steps {inFlight, key, to}
+  frameless: null, // a picked run whose frames are gone, drawn from its times: {key, to}
   sourceFrom: "run", // whose code the source pane shows: the run shown, or the form's pick
   rival: null, // the other run of the current run's race: {id, live, timings}, like the current one's
   servers: {}, // slug -> the server's state {server, state, workers, threads, shape, url?, error?}
