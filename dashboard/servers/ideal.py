@@ -8,7 +8,8 @@ where Django runs each async view on a loop of its own.
 
 Computing is another matter: a process computes on one core at a time whatever its threads
 (the GIL), so CPU-bound calls take turns in rounds of min(worker processes, cores); handed to
-a pool of one process per core, in rounds of the cores.
+a pool of one process per core, in rounds of the cores (or of the requests the server holds at
+once, when fewer).
 
 written_well_s is the yardstick for a view written the wrong way: what the same work would take
 if its calls overlapped, as many at once as the server holds (computing: as many as there are
@@ -29,9 +30,10 @@ CORES = os.cpu_count() or 1
 def ideal_wall_s(scenario: Scenario, server: Server, config: Config, n: int, delay: float) -> float:
     if scenario.work == "cpu":
         return math.ceil(n / min(config.workers, CORES)) * delay
-    if scenario.work == "cpu-pool":
-        return math.ceil(n / CORES) * delay
     capacity = server.capacity(config.workers, config.threads)
+    if scenario.work == "cpu-pool":
+        # The pool computes on every core, for as many calls as the server holds at once.
+        return math.ceil(n / (CORES if capacity is None else min(capacity, CORES))) * delay
     if capacity is not None:
         return math.ceil(n / capacity) * scenario.ideal_wall_s(1, delay, 1)
     loops = config.workers if server.protocol == "asgi" else n
