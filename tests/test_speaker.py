@@ -167,7 +167,10 @@ def test_the_lag_gauge_tells_blocked_now_from_busy_recently(page: Page, console:
     # (NaN: a dash, nothing measured yet: the gauge before the first report, the card before
     # the first frame counted the run.)
     shown = [s for s in running if not math.isnan(s["lagMs"]) and not math.isnan(s["peakMs"])]
-    assert len(shown) > len(running) / 2
+    assert shown
+    # Once the card has a peak, it keeps one for the rest of the run: no flicker back to a dash.
+    first = next(i for i, s in enumerate(running) if not math.isnan(s["peakMs"]))
+    assert not any(math.isnan(s["peakMs"]) for s in running[first:])
     bad = [s for s in shown if not s["peakMs"] >= s["lagMs"]]
     assert bad == [], json.dumps(bad[:6])
     peak = next(s["peakMs"] for s in reversed(samples) if s["status"] == "finished")
