@@ -33,6 +33,9 @@ DRAIN_S = 1.0
 # How long after its last answer a run waits, at most, for the probes' last spans, and then
 # for the next frame.
 SETTLE_S = 0.5
+# The last spans come with a probe's next report, 100 ms later unless the machine is busy;
+# only a run whose telemetry was lost waits this long for them.
+SPANS_WAIT_S = 1.5
 SETTLE_POLL_S = 0.02
 
 
@@ -205,7 +208,7 @@ class RunManager:
         views they ran, may still be on their way. Wait (a little) for the spans, then for the
         next frame to fold the probes' last figures into the run's peaks."""
         answered = sum(1 for timing in active.run.timings if timing[3])
-        for _ in range(round(SETTLE_S / SETTLE_POLL_S)):
+        for _ in range(round(SPANS_WAIT_S / SETTLE_POLL_S)):
             if len(active.run.spans) >= answered:
                 break
             await asyncio.sleep(SETTLE_POLL_S)
