@@ -24,7 +24,9 @@ def test_async_sleep_200_overlap_on_the_loop(server: Server) -> None:
     assert {(status, kind) for *_, status, kind in run["timings"]} == {(200, None)}
     assert all(0 <= sent < answered for _, sent, answered, *_ in run["timings"])
     assert run["errors"] == 0
-    assert run["wall_s"] < 2.0
+    # The overlap itself is in_view below; the wall only has to be far from a queue's (200
+    # serialised calls take 200 s, even 40 threads 5 s): the overhead grows with n under load.
+    assert run["wall_s"] < 5.0
     assert run["peaks"]["in_view"] >= 150
     assert run["p50_s"] <= run["p95_s"] <= run["p99_s"] <= run["max_s"] <= run["wall_s"]
     assert run["ideal_wall_s"] == 1.0
@@ -172,7 +174,8 @@ def _stopped_mid_run(
     """
     server = start_server(tmp_path)
     before = launch_and_finish(server.url, "async-sleep", 10, 0)
-    run = launch(server.url, "sync-sleep", 20, 5)
+    # Views sleeping 10 s: a shutdown that waited them out would be plain in the seconds.
+    run = launch(server.url, "sync-sleep", 20, 10)
     wait_all_in_flight(server.url, run)
     return server, before, run, server.stop(sig)
 
@@ -189,7 +192,9 @@ def _after_restart(tmp_path: Path, *run_ids: int) -> list[dict[str, Any]]:
 def test_a_run_going_at_shutdown_is_saved_as_interrupted(tmp_path: Path) -> None:
     server, before, run, exit_s = _stopped_mid_run(tmp_path, signal.SIGINT)
 
-    assert exit_s < 2.0
+    # The subject's sleeping sync views cost its whole grace period (1.2 s) before it is
+    # killed; waiting them out would take about 10 s. 4 s leaves room for a busy machine.
+    assert exit_s < 4.0
     saved, kept = _after_restart(tmp_path, run["id"], before["id"])
     assert (saved["status"], saved["done"], saved["n"]) == ("interrupted", 0, 20)
     assert kept == before
