@@ -83,8 +83,11 @@ def test_the_two_runs_of_a_race_fire_at_the_same_instant(server: Server) -> None
     # Timings count from the instant both load generators were told to fire: the same one.
     assert runs[0]["start_at"] == runs[1]["start_at"]
     first_sent = [min(sent for _, sent, *_ in run["timings"]) for run in runs]
-    assert all(0 <= sent < 0.3 for sent in first_sent)
-    assert abs(first_sent[0] - first_sent[1]) < 0.1
+    # Each sent its first request at that instant, give or take waking its process: two
+    # generators sleeping on two busy cores can wake a few hundred ms apart. (One that fired
+    # as soon as it was ready, not at the instant, would have sent before it: below 0.)
+    assert all(0 <= sent < 1.0 for sent in first_sent)
+    assert abs(first_sent[0] - first_sent[1]) < 0.3
 
 
 def test_slow_orm_queries_do_not_hold_up_launches(server: Server) -> None:
@@ -114,10 +117,12 @@ def test_a_thousand_calls_fit_under_a_1024_descriptor_limit(
 ) -> None:
     server = start_server(tmp_path)
     try:
-        run = finish(server.url, launch(server.url, "async-sleep", 1000, 1)["id"])
+        run = finish(server.url, launch(server.url, "async-sleep", 1000, 3)["id"])
     finally:
         server.stop()
 
     assert run["status"] == "finished"
     assert run["errors"] == 0
+    # Nearly all open at once: three seconds in view leave a busy machine time to let the
+    # thousand in before the first leave (with one second, early ones could leave first).
     assert run["peaks"]["in_view"] >= 900

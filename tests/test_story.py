@@ -18,7 +18,9 @@ def test_gather_overlaps_three_upstream_calls_and_sequential_does_not(server: Se
     sequential = launch_and_finish(server.url, "sync-sequential", 20, 0.5)
 
     assert (gather["errors"], sequential["errors"]) == (0, 0)
-    assert gather["max_s"] < 1.2
+    # The typical call takes about one delay gathered, at least three in a row. The median,
+    # not the slowest: one call held up on a busy machine says nothing about overlapping.
+    assert gather["p50_s"] < 1.2
     assert sequential["p50_s"] >= 1.5
     assert (gather["ideal_wall_s"], sequential["ideal_wall_s"]) == (0.5, 1.5)
 
@@ -34,7 +36,9 @@ def test_thread_sensitive_calls_overlap_and_the_default_executor_queues(server: 
     sensitive = launch_and_finish(server.url, "sync-to-async", n, 0.5)
     pooled = launch_and_finish(server.url, "sync-to-async-threads", n, 0.5)
 
-    assert sensitive["wall_s"] < 1.2
+    # n is three executors' worth: queued on the default executor's threads they take at
+    # least three delays (pooled, below); each in a thread of its own, about one.
+    assert sensitive["wall_s"] < 3 * 0.5
     assert pooled["wall_s"] >= 1.4
     assert pooled["ideal_wall_s"] == 1.5
     assert sensitive["peaks"]["threads"] >= n
@@ -45,8 +49,10 @@ def test_the_sync_and_async_orm_take_the_same_time(server: Server) -> None:
     async_ = launch_and_finish(server.url, "orm-async", 20, 0.5)
 
     assert (sync["errors"], async_["errors"]) == (0, 0)
-    assert sync["wall_s"] < 1.5
-    assert async_["wall_s"] < 1.5
+    # Both overlap the twenty slow queries: about one delay. One at a time they would take
+    # ten delays; even six at a time (asyncio's default executor on two cores), four.
+    assert sync["wall_s"] < 4 * 0.5
+    assert async_["wall_s"] < 4 * 0.5
 
 
 def test_the_orm_views_answer_from_the_catalogue(server: Server) -> None:
@@ -124,11 +130,14 @@ def test_a_race_fires_both_scenarios_at_once_and_gather_wins(server: Server) -> 
 
 
 def test_a_blocked_loop_drags_the_async_rival_down_with_it(server: Server) -> None:
-    awaiting, blocking = race(server, "async-sleep", "async-blocking", 10, 0.2)
+    # A delay longer than the two generators' start can differ on a busy machine (a few
+    # hundred ms): fired that much earlier, the awaiting run is still asleep when the
+    # blocking views take the loop, instead of done before they arrive.
+    awaiting, blocking = race(server, "async-sleep", "async-blocking", 6, 0.5)
 
-    assert blocking["wall_s"] >= 1.8
-    # Its own ideal is 0.2 s, but its answers wait for the blocked loop too.
-    assert awaiting["wall_s"] >= 1.0
+    assert blocking["wall_s"] >= 0.9 * 6 * 0.5
+    # Its own ideal is one delay, but its answers wait for the blocked loop too.
+    assert awaiting["wall_s"] >= 2 * 0.5
 
 
 @pytest.mark.parametrize("versus", [None, "async-sleep"])

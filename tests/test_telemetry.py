@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,11 @@ def test_frames_keep_coming_while_the_subjects_loop_is_blocked(server: Server) -
     in_view = [f["in_view"].get(BLOCKING, 0) for _, f in running]
     assert max(in_view) == 1
     # The lag is seen growing while the loop is held: consecutive frames with a rising lag,
-    # up to most of one blocking view, before the run is over.
-    lags = [_uvicorn_lag(f) or 0.0 for _, f in running]
+    # up to most of one blocking view, before the run is over. A frame that no probe message
+    # reached repeats the last lag, so repeats are left out.
+    lags = [lag for lag, _ in groupby(_uvicorn_lag(f) or 0.0 for _, f in running)]
     assert max(lags) >= 150
-    assert any(a < b < c for a, b, c in zip(lags, lags[1:], lags[2:], strict=False))
+    assert any(a < b < c for a, b, c in zip(lags, lags[1:], lags[2:], strict=False)), lags
     assert ended["peaks"]["loop_lag_ms"] >= 150
 
 
@@ -67,11 +69,16 @@ def test_redis_killed_mid_run_the_run_keeps_its_timings_and_telemetry_returns(
     try:
         run = launch(server.url, "async-sleep", 20, 3)
         wait_all_in_flight(server.url, run)
-        killed = _redis_pid(server)
-        os.kill(killed, signal.SIGKILL)
+        killed = None
         missing_at = returned_at = None
         for event in events(server.url, deadline_s=20):
             if event.name != "frame":
+                continue
+            if killed is None:
+                # Killed once the stream is open: Redis is back within a second, and frames
+                # say telemetry is missing only until then.
+                killed = _redis_pid(server)
+                os.kill(killed, signal.SIGKILL)
                 continue
             if not event.data["telemetry"] and missing_at is None:
                 missing_at = event.received

@@ -142,15 +142,30 @@ def waiting(row: Row) -> float:
     return float(row["entered"] - row["sent"])
 
 
-def rounds(rows: list[Row], gap_s: float) -> list[list[Row]]:
-    """Rows grouped by when they entered their view: a new group after a gap of gap_s."""
-    ordered = sorted(rows, key=lambda r: r["entered"])
-    groups = [[ordered[0]]]
-    for row in ordered[1:]:
-        if row["entered"] - groups[-1][-1]["entered"] >= gap_s:
-            groups.append([])
-        groups[-1].append(row)
-    return groups
+def most_in_view(rows: list[Row]) -> int:
+    """The most views in progress at one instant, from their spans. A view that left within
+    10 ms of another entering counts as gone: one worker's spans may touch."""
+    changes = sorted(
+        [(row["entered"], 1) for row in rows] + [(row["left"] - 0.01, -1) for row in rows]
+    )
+    most = now = 0
+    for _, change in changes:
+        now += change
+        most = max(most, now)
+    return most
+
+
+def assert_one_view_at_a_time(rows: list[Row], key: str | tuple[str, ...]) -> dict[Any, int]:
+    """Rows grouped by key (a worker's pid, or pid and thread): each group runs its views one
+    at a time. Answers how many views each ran."""
+    keys = (key,) if isinstance(key, str) else key
+    groups: dict[Any, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row[k] for k in keys), []).append(row)
+    for own in groups.values():
+        own.sort(key=lambda r: r["entered"])
+        assert all(b["entered"] >= a["left"] - 0.01 for a, b in pairwise(own)), own
+    return {group: len(own) for group, own in groups.items()}
 
 
 def test_a_blocked_loop_draws_a_staircase(page: Page, console: Console, site: Server) -> None:
@@ -178,7 +193,7 @@ def test_a_blocked_loop_draws_a_staircase(page: Page, console: Console, site: Se
     assert console.problems() == []
 
 
-def test_two_sync_workers_serve_three_rounds_of_two(
+def test_two_sync_workers_each_serve_one_view_at_a_time(
     page: Page, console: Console, site: Server
 ) -> None:
     [run_id] = launch(
@@ -189,19 +204,17 @@ def test_two_sync_workers_serve_three_rounds_of_two(
     run = api_run(site, run_id)
     rows = assert_drawn_as_measured(drawn, run)
 
-    pids = {row["pid"] for row in rows}
-    assert len(pids) == 2
-    # A sync worker runs one view at a time.
-    for pid in pids:
-        own = sorted((r for r in rows if r["pid"] == pid), key=lambda r: r["entered"])
-        assert all(b["entered"] >= a["left"] - 0.01 for a, b in pairwise(own))
-    groups = rounds(rows, gap_s=0.25)
-    assert [len(group) for group in groups] == [2, 2, 2]
-    starts = [group[0]["entered"] for group in groups]
-    assert all(b - a >= 0.4 for a, b in pairwise(starts)), starts
+    # How the six calls split between the two workers is a race (a worker that wakes late
+    # can leave its share to the other); that each runs its views one at a time is not.
+    per_worker = assert_one_view_at_a_time(rows, "pid")
+    pids = {pid for (pid,) in per_worker}
+    assert 1 <= len(pids) <= 2
+    assert most_in_view(rows) <= 2
+    # So the run took at least the busiest worker's share of delays (all at once: one delay).
+    assert run["wall_s"] >= 0.95 * max(per_worker.values()) * 0.5
     # Each worker's views in a colour of their own.
     colours = page.evaluate("window.dashboard.timeline.colours")
-    assert len({colours[str(pid)] for pid in pids}) == 2
+    assert len({colours[str(pid)] for pid in pids}) == len(pids)
 
     # Hovering a view names its process and thread.
     first = rows[0]
@@ -227,9 +240,10 @@ def test_awaiting_views_make_a_wall(page: Page, console: Console, site: Server) 
     rows = assert_drawn_as_measured(drawn, run)
     screenshot(page, "timeline-async-sleep-x100-wall")
 
-    # Every request entered its view soon after it was sent, and spent the delay there.
+    # All in view at once: every request entered its view before the first one left, and
+    # spent the delay there. (Run one at a time, the last would have entered 99 s late.)
     assert all(row["entered"] is not None for row in rows)
-    assert max(waiting(row) for row in rows) < 0.5
+    assert max(row["entered"] for row in rows) < min(row["left"] for row in rows)
     assert min(row["left"] - row["entered"] for row in rows) >= 1 - 0.01
     assert_card_shows_phases(page, run)
     assert console.problems() == []
@@ -269,19 +283,25 @@ def test_four_threads_of_one_worker_each_get_a_lane(
     assert any(
         s["id"] == run_id and s["status"] == "running" and 0 < s["inView"] < 20 for s in samples
     )
-    # Four threads, four views at a time: five rounds.
-    assert len({(row["pid"], row["thread"]) for row in rows}) == 4
-    groups = rounds(rows, gap_s=0.25)
-    assert [len(group) for group in groups] == [4] * 5
+    # Four threads, each running one view at a time: never more than four views at once, so
+    # twenty take at least five delays (all at once would take one). Which thread takes which
+    # call is a race: a thread that wakes late can leave its share to the others.
+    per_thread = assert_one_view_at_a_time(rows, ("pid", "thread"))
+    assert 1 <= len(per_thread) <= 4
+    assert len({pid for pid, _ in per_thread}) == 1
+    assert most_in_view(rows) <= 4
+    assert run["wall_s"] >= 0.95 * 5 * 0.5
     page.get_by_role("button", name="By thread", exact=True).click()
     expect(page.get_by_role("button", name="By thread", exact=True)).to_have_attribute(
         "aria-pressed", "true"
     )
     page.wait_for_function("() => window.dashboard.timeline.runs[0]?.lanes.length > 0")
     lanes = page.evaluate("window.dashboard.timeline.runs[0].lanes")
-    # One lane per thread, each running one view at a time, five in all.
-    assert len(lanes) == 4
-    assert [(lane["lines"], lane["views"]) for lane in lanes] == [(1, 5)] * 4
+    # One lane per thread, of one line (one view at a time), with that thread's views.
+    assert sorted((lane["pid"], lane["thread"], lane["views"]) for lane in lanes) == sorted(
+        (pid, thread, views) for (pid, thread), views in per_thread.items()
+    )
+    assert all(lane["lines"] == 1 for lane in lanes)
     redraws = page.evaluate("window.dashboard.timeline.cost.redraws")
     page.locator("body").press("t")
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
