@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -108,3 +109,15 @@ def wait_all_in_flight(url: str, run: dict[str, Any]) -> None:
         deadline_s=10,
         what=f"all {n} calls of run {run['id']} in flight",
     )
+
+
+def views_per_worker(run: dict[str, Any]) -> dict[int, int]:
+    """How many of the run's views each worker process ran, having checked (from the spans) that
+    each ran them one at a time, as a sync worker or a blocked event loop does."""
+    by_pid: dict[int, list[tuple[float, float]]] = {}
+    for _, entered, left, pid, _ in run["spans"]:
+        by_pid.setdefault(pid, []).append((entered, left))
+    for spans in by_pid.values():
+        spans.sort()
+        assert all(b[0] >= a[1] - 0.01 for a, b in pairwise(spans)), spans
+    return {pid: len(spans) for pid, spans in by_pid.items()}
