@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,19 +22,13 @@ from typing import Any
 
 import httpx
 
+from dashboard.servers.ports import PORT_ATTEMPTS, free_port, log_size, said_port_taken
+
 ROOT = Path(__file__).resolve().parent.parent
 START_DEADLINE_S = 30.0
-# Tries at a free port: another socket can bind it before the dashboard does.
-PORT_ATTEMPTS = 3
 # As a TLS proxy in front says it (uvicorn trusts it from loopback): a dashboard with
 # ASYNCVIEWS_HTTPS on redirects plain requests, and there is no TLS proxy in the tests.
 BEHIND_TLS = {"X-Forwarded-Proto": "https"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(condition: Callable[[], bool], *, deadline_s: float, what: str) -> None:
@@ -119,7 +112,7 @@ def start_server(
     log_path = data_dir / "server.log"
     for attempt in range(1, PORT_ATTEMPTS + 1):
         chosen = port or free_port()
-        since = log_path.stat().st_size if log_path.exists() else 0
+        since = log_size(log_path)
         with log_path.open("ab") as log:
             process = subprocess.Popen(
                 [sys.executable, *serve, "--host", host, "--port", str(chosen)],
@@ -132,8 +125,7 @@ def start_server(
         wait_for(server.answers_or_exited, deadline_s=START_DEADLINE_S, what="the server to answer")
         if process.returncode is None:
             break
-        taken = "address already in use" in server.log()[since:].lower()
-        if not taken or port is not None or attempt == PORT_ATTEMPTS:
+        if not said_port_taken(log_path, since) or port is not None or attempt == PORT_ATTEMPTS:
             raise AssertionError(f"server exited with {process.returncode}:\n{server.log()}")
     subject = server.servers()["uvicorn"]["state"]
     # A test that gives the subject's port may mean it to fail (the dashboard still serves).

@@ -15,7 +15,8 @@ import pytest
 
 from asyncviews.scenarios import SCENARIOS
 from dashboard.addresses import local_url
-from harness.server import ROOT, Server, free_port, start_server
+from dashboard.servers.ports import free_port
+from harness.server import ROOT, Server, start_server
 
 COMMAND_DEADLINE_S = 60
 

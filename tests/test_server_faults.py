@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dashboard.servers.ports import port_is_free
-from harness.server import Server, child_pids, free_port, start_server, wait_for
+from dashboard.servers.ports import free_port, port_is_free
+from harness.server import Server, child_pids, start_server, wait_for
 from harness.sse import events
 from tests.runs import finish, launch, launch_and_finish
 

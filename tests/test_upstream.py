@@ -14,7 +14,8 @@ from typing import ClassVar
 import httpx
 import pytest
 
-from harness.server import ROOT, descendants, free_port, http_server, start_server, wait_for
+from dashboard.servers.ports import free_port
+from harness.server import ROOT, descendants, http_server, start_server, wait_for
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,7 @@ async def redis_bus(url: str, data_dir: Path) -> AsyncIterator[str]:
     own_url = f"unix://{socket}"
     log = data_dir / "redis.log"
 
-    async def ready(process: asyncio.subprocess.Process) -> None:
+    async def ready(process: asyncio.subprocess.Process, since: int) -> None:
         deadline = time.monotonic() + START_DEADLINE_S
         while not await _answers(own_url):
             if process.returncode is not None or time.monotonic() > deadline:

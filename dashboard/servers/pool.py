@@ -10,6 +10,8 @@ Design choices:
 - Every change of state is announced (starting, ready, failed, exited, stopping, stopped) for
   the page to show.
 - A subject that cannot start is stopped whole and named in the error; the dashboard goes on.
+  One that exits because another socket took its port between choosing and binding it starts
+  again on another free port (not on a port the user gave: that one is named as taken).
 """
 
 from __future__ import annotations
@@ -129,7 +131,9 @@ class ServerPool:
                 return await self._start_on(config, port)
             except StartFailed as error:
                 if isinstance(error, PortTaken) and not given and attempt < PORT_ATTEMPTS:
-                    logger.warning("%s: port %d was taken as it started; another", config, port)
+                    logger.warning(
+                        "%s: port %d was taken as it started; on another", config.server, port
+                    )
                     attempt, port = attempt + 1, free_port()
                     continue
                 self._set_state(config, "failed", error=str(error))

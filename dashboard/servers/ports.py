@@ -17,8 +17,9 @@ BACKLOG = 4096
 # another socket on this machine (any client's outgoing connection) can take it.
 PORT_ATTEMPTS = 3
 # How the servers say so: uvicorn and daphne ("[Errno 98] ... address already in use"),
-# runserver ("That port is already in use"), gunicorn ("Connection in use").
-_PORT_TAKEN = re.compile(r"already in use|connection in use", re.IGNORECASE)
+# runserver ("That port is already in use"), gunicorn ("Connection in use"), and the dashboard
+# itself (`manage.py serve`: "port 8000 on 127.0.0.1 is in use").
+_PORT_TAKEN = re.compile(r"\bin use\b", re.IGNORECASE)
 
 
 class StartFailed(RuntimeError):
@@ -54,13 +55,15 @@ def log_size(log: Path) -> int:
         return 0
 
 
-def _written_since(log: Path, since: int) -> str:
+def said_port_taken(log: Path, since: int) -> bool:
+    """Whether what a child wrote to log after byte since says its port was in use."""
     try:
         with log.open("rb") as output:
             output.seek(since)
-            return output.read().decode(errors="replace")
+            written = output.read().decode(errors="replace")
     except FileNotFoundError:
-        return ""
+        return False
+    return _PORT_TAKEN.search(written) is not None
 
 
 def log_tail(log: Path, chars: int = 1500) -> str:
@@ -87,7 +90,7 @@ async def wait_until_answers(
     async with httpx.AsyncClient(timeout=1) as client:
         while True:
             if process.returncode is not None:
-                taken = _PORT_TAKEN.search(_written_since(log, since))
+                taken = said_port_taken(log, since)
                 raise (PortTaken if taken else StartFailed)(
                     f"{what} exited with {process.returncode}:\n{log_tail(log)}"
                 )

@@ -16,12 +16,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from dashboard.servers import children
+from dashboard.servers.ports import log_size
 
 logger = logging.getLogger(__name__)
 
 RETRY_S = 1.0
 
-Ready = Callable[[asyncio.subprocess.Process], Awaitable[None]]
+# Waits until the started process answers; since: the log's size before it started.
+Ready = Callable[[asyncio.subprocess.Process, int], Awaitable[None]]
 
 
 class Supervised:
@@ -37,9 +39,10 @@ class Supervised:
 
     async def start(self) -> None:
         """Start it and wait until it answers; StartFailed if it does not."""
+        since = log_size(self.log)
         self.process = await children.spawn(self.argv, log=self.log, cwd=self.cwd)
         try:
-            await self.ready(self.process)
+            await self.ready(self.process, since)
         except BaseException:
             await children.stop(self.process)
             raise

@@ -19,7 +19,6 @@ from dashboard.servers.ports import (
     PORT_ATTEMPTS,
     PortTaken,
     free_port,
-    log_size,
     wait_until_answers,
 )
 from dashboard.servers.supervised import Supervised
@@ -54,10 +53,8 @@ async def mock_upstream(url: str, data_dir: Path) -> AsyncIterator[str]:
 def _upstream(url: str, port: int, log: Path) -> Supervised:
     """Started again on the same port when it exits: the subjects were given its URL."""
 
-    async def ready(process: asyncio.subprocess.Process) -> None:
-        await wait_until_answers(
-            f"{url}/get", process, log, what="the mock upstream", since=log_size(log)
-        )
+    async def ready(process: asyncio.subprocess.Process, since: int) -> None:
+        await wait_until_answers(f"{url}/get", process, log, what="the mock upstream", since=since)
 
     return Supervised(
         "the mock upstream",
