@@ -30,11 +30,10 @@ from dashboard.runs.volley import Volley
 logger = logging.getLogger(__name__)
 
 DRAIN_S = 1.0
-# How long after its last answer a run waits, at most, for the probes' last spans, and then
-# for the next frame.
+# How long after its last answer (and its last spans) a run waits, at most, for the next frame.
 SETTLE_S = 0.5
 # The last spans come with a probe's next report, 100 ms later unless the machine is busy;
-# only a run whose telemetry was lost waits this long for them.
+# only a run whose telemetry was lost on the way waits this long for them.
 SPANS_WAIT_S = 1.5
 SETTLE_POLL_S = 0.02
 
@@ -207,9 +206,11 @@ class RunManager:
         """The probes report every 100 ms: the spans of the last answers, and the peaks of the
         views they ran, may still be on their way. Wait (a little) for the spans, then for the
         next frame to fold the probes' last figures into the run's peaks."""
-        answered = sum(1 for timing in active.run.timings if timing[3])
-        for _ in range(round(SPANS_WAIT_S / SETTLE_POLL_S)):
-            if len(active.run.spans) >= answered:
+        # Every request the server answered ran a view, so it has a span (the page draws the
+        # run from them only then).
+        answered = {timing[0] for timing in active.run.timings if timing[3]}
+        for _ in range(round(SPANS_WAIT_S / SETTLE_POLL_S) if settings.TELEMETRY else 0):
+            if answered <= {span[0] for span in active.run.spans}:
                 break
             await asyncio.sleep(SETTLE_POLL_S)
         with contextlib.suppress(TimeoutError):
