@@ -126,9 +126,8 @@ export function createCharts(scenarios, servers) {
     options: {
       ...common,
       plugins: { legend: liveLegend() },
-      // A frame holds the most seen since the previous one: a step over that interval (Chart.js's
-      // "after" draws a point's value over the interval that ends at it).
-      elements: { point: { radius: 0 }, line: { borderWidth: 2.5, stepped: "after" } },
+      // Steps: each dataset says which way (live-draw.js), frames and requests' times differ.
+      elements: { point: { radius: 0 }, line: { borderWidth: 2.5 } },
       scales: {
         x: axis("seconds", {
           ticks: {

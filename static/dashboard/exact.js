@@ -1,7 +1,8 @@
 /* A finished run's requests in flight and in view, counted from each request's own times: sent
  * and answered (the load generator), entered and left the view (the probe's span), all on the
  * machine's one monotonic clock, in seconds after the run fired. A request is sent before it
- * enters the view and leaves it before its answer comes, so in view never passes in flight here.
+ * enters the view and leaves it before its answer comes, so in view passes in flight only where
+ * the client gave up on a request (the run's time limit) while its view still ran.
  * Frames sample the same counts every 100 ms, each a little late; once a run has ended and its
  * times are in, the live chart draws these instead.
  */
@@ -35,11 +36,20 @@ export function spansCover(timings, spans) {
   return timings.every(([index, , , status]) => !status || seen.has(index));
 }
 
-/** A run's counts over time once it has ended and its timings are loaded (null before); inView
- * says whether its spans are all there to count the views too. */
+// Counted once per run's loaded timings (redraws come ten times a second): timings -> counts.
+const counted = new WeakMap();
+
+/** A run's counts over time once it has ended and its timings are loaded (null before). inView
+ * says whether they count the views too: only for a run that finished with every request's
+ * timing and every answered request's span. Otherwise (an interrupted run, spans lost) they
+ * count the requests in flight the timings know of, no more. */
 export function exactOf(run, timings) {
   if (!run || run.status === "running" || !timings?.length) return null;
   const spans = run.spans ?? [];
-  const inView = spansCover(timings, spans);
-  return { points: countsOverTime(timings, inView ? spans : []), inView };
+  const known = counted.get(timings);
+  if (known?.spans === spans && known.status === run.status) return known.result;
+  const inView = run.status === "finished" && timings.length === run.n && spansCover(timings, spans);
+  const result = { points: countsOverTime(timings, inView ? spans : []), inView };
+  counted.set(timings, { spans, status: run.status, result });
+  return result;
 }

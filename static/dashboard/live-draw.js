@@ -24,7 +24,7 @@ export function shadesOf(keys) {
 }
 
 // Two datasets per series; the in-flight line fills down to the in-view line: the queue.
-export function pairFor(charts, { id, label, color }) {
+function pairFor(charts, { id, label, color }) {
   let pair = charts.pairs.get(id);
   if (!pair || pair[1].borderColor !== color || pair[1].$label !== label) {
     pair = [
@@ -52,7 +52,7 @@ export function pairFor(charts, { id, label, color }) {
 }
 
 // A series drawn from its requests' times: from the axis' start to its end, at the run's offset.
-export function exactData({ points }, offset, from, to) {
+function exactData({ points }, offset, from, to) {
   const last = points.at(-1);
   const all = [{ x: from, inFlight: 0, inView: 0 }, ...points.map((p) => ({ ...p, x: p.x + offset }))];
   if (to > last.x + offset) all.push({ ...last, x: to });
@@ -76,7 +76,8 @@ export function draw(charts, { frames, series, from, to, ref, title, markers, re
     // A frame holds the most seen in the 100 ms before it ("after": drawn over the interval
     // ending at it); a count from requests' times holds from its instant on, until the next.
     inFlight.stepped = inView.stepped = one.exact ? "before" : "after";
-    return [inFlight, inView];
+    // Without the views, the in-flight line is alone and carries the series' legend entry.
+    return one.exact?.inView === false ? [{ ...inFlight, $legend: true, fill: false }] : [inFlight, inView];
   });
   charts.live.$frameGaps = [];
   const sampled = series.some((one) => !one.exact);
@@ -87,7 +88,8 @@ export function draw(charts, { frames, series, from, to, ref, title, markers, re
   }
   charts.live.$relative = relative;
   charts.live.$markers = markers.map((m) => ({ ...m, x: m.t - ref }));
-  charts.live.options.scales.y.title.text = "requests (shaded: the queue)";
+  const viewless = series.every((one) => one.exact?.inView === false);
+  charts.live.options.scales.y.title.text = viewless ? "requests in flight" : "requests (shaded: the queue)";
   const x = charts.live.options.scales.x;
   x.min = from - ref;
   x.max = Math.max(to, from + MIN_SPAN_S) - ref;

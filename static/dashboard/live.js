@@ -8,7 +8,7 @@
 import { keyColor, serverColor } from "./charts.js";
 import { exactOf } from "./exact.js";
 import { raceName, runKey, splitKey } from "./format.js";
-import { draw, exactData, MIN_SPAN_S, pairFor, serverRank, shadesOf } from "./live-draw.js";
+import { draw, MIN_SPAN_S, serverRank, shadesOf } from "./live-draw.js";
 import { firstFrameAt, pickedServer, runKeys, state } from "./state.js";
 
 const ROLLING_S = 30;
@@ -84,11 +84,20 @@ function drawRun(charts) {
     };
   });
   const ids = shown.map((s) => `#${s.run.id}`).join(" and ");
-  const how = series.every((one) => one.exact) ? "each request's own times" : "sampled every 0.1 s";
-  const title = `seconds after ${shown.length > 1 ? "runs" : "run"} ${ids} fired · ${how}`;
+  const title = `seconds after ${shown.length > 1 ? "runs" : "run"} ${ids} fired · ${howDrawn(shown, series)}`;
   const markers = markersOf(charts, shown, shades);
   draw(charts, { frames, series, from, to, ref: start, title, relative: true, markers });
   return shades;
+}
+
+const EXACT = "each request's own times";
+const SAMPLED = "sampled every 0.1 s";
+
+// What the runs' lines are drawn from; in a race, each run's when they differ.
+function howDrawn(shown, series) {
+  if (series.every((one) => one.exact)) return EXACT;
+  if (!series.some((one) => one.exact)) return SAMPLED;
+  return shown.map(({ run }, i) => `#${run.id} ${series[i].exact ? EXACT : SAMPLED}`).join(", ");
 }
 
 function drawRolling(charts) {
@@ -126,25 +135,12 @@ function drawRolling(charts) {
  * span is there, in view. */
 function drawFrameless(charts, { key, to }) {
   const shades = shadesOf([key]);
-  const color = keyColor(charts, key, shades.get(key));
   const exact = exactOf(state.runs.get(state.current), state.timings);
-  const end = Math.max(1, to ?? exact.points.at(-1).x);
-  const [inFlight, inView] = pairFor(charts, { id: `run:${key}`, label: `#${state.current} ${raceName(key)}`, color });
-  const data = exactData(exact, 0, 0, end);
-  inFlight.data = data.inFlight;
-  inView.data = data.inView;
-  inFlight.stepped = inView.stepped = "before"; // each count holds from its instant on
-  // Alone, the in-flight line carries the series' entry in the legend.
-  charts.live.data.datasets = exact.inView ? [inFlight, inView] : [{ ...inFlight, $legend: true, fill: false }];
-  charts.live.$frameGaps = [];
-  charts.live.$markers = [];
-  charts.live.$relative = true;
-  charts.live.options.scales.y.title.text = exact.inView ? "requests (shaded: the queue)" : "requests in flight";
-  const x = charts.live.options.scales.x;
-  x.min = 0;
-  x.max = end;
-  x.title.text = `seconds after run #${state.current} fired · each request's own times`;
-  charts.live.update("none");
+  const color = keyColor(charts, key, shades.get(key));
+  const series = [{ id: `run:${key}`, label: `#${state.current} ${raceName(key)}`, color, exact, offset: 0 }];
+  const end = to ?? exact.points.at(-1).x;
+  const title = `seconds after run #${state.current} fired · ${EXACT}`;
+  draw(charts, { frames: [], series, from: 0, to: end, ref: 0, title, relative: true, markers: [] });
   return shades;
 }
 
