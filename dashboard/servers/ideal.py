@@ -32,8 +32,8 @@ def ideal_wall_s(scenario: Scenario, server: Server, config: Config, n: int, del
         return math.ceil(n / min(config.workers, CORES)) * delay
     capacity = server.capacity(config.workers, config.threads)
     if scenario.work == "cpu-pool":
-        # The pool computes on every core, for as many calls as the server holds at once.
-        return math.ceil(n / (CORES if capacity is None else min(capacity, CORES))) * delay
+        # Written well: the pool computes on every core, as many calls as the server holds.
+        return written_well_s(scenario, server, config, n, delay)
     if capacity is not None:
         return math.ceil(n / capacity) * scenario.ideal_wall_s(1, delay, 1)
     loops = config.workers if server.protocol == "asgi" else n
