@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -36,9 +37,13 @@ def cpu_s() -> float:
     async-cpu-process is done there, and a figure without it would show an idle server while
     both cores compute. Children still running are read from /proc; those already reaped are
     in os.times(), so a child's seconds move from one sum to the other, never vanish.
+
+    The process's own seconds come from its CPU clock (nanoseconds), not from os.times(),
+    which counts in ticks of 10 ms: a tenth of every 100 ms sample, enough to show a process
+    at 110 % and two cores' worth of workers above 200 %.
     """
     times = os.times()
-    total = times.user + times.system + times.children_user + times.children_system
+    total = time.process_time() + times.children_user + times.children_system
     for child in multiprocessing.active_children():
         try:
             with open(f"/proc/{child.pid}/stat") as stat:

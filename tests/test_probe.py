@@ -118,6 +118,18 @@ def test_threads_are_the_operating_systems_count() -> None:
     assert proc.cpu_s() > 0
 
 
+def test_cpu_seconds_count_finer_than_the_kernels_ticks() -> None:
+    # Counted in ticks (1/CLK_TCK s, 10 ms), a 100 ms sample of a busy process would read
+    # anywhere from 90 to 110 %. The CPU clock counts what was used, not whole ticks of it.
+    before = proc.cpu_s()
+    started = time.thread_time()
+    while time.thread_time() - started < 0.003:
+        pass
+    ticks = (proc.cpu_s() - before) * proc.CLOCK_TICKS
+    assert ticks > 0
+    assert round(ticks, 6) % 1 != 0, ticks
+
+
 def _request(url_name: str, request_id: str | None = None) -> HttpRequest:
     headers = {"X-Request-Id": request_id} if request_id else {}
     request = RequestFactory().get("/scenarios/x/", headers=headers)
