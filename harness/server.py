@@ -136,13 +136,14 @@ def start_server(
 
 
 @contextmanager
-def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """Another HTTP server on this machine, answering with handler; its base URL.
+def http_server(handler: type[BaseHTTPRequestHandler], port: int = 0) -> Iterator[str]:
+    """Another HTTP server on this machine (on port, or a free one), answering with handler;
+    its base URL.
 
     On exit it stops listening, so its address refuses connections; handlers still running
     are daemon threads and do not hold the exit up.
     """
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from dashboard.servers.ports import free_port, port_is_free
-from harness.server import Server, child_pids, start_server, wait_for
+from harness.server import Server, child_pids, http_server, start_server, wait_for
 from harness.sse import events
 from tests.runs import finish, launch, launch_and_finish
 
@@ -121,8 +125,37 @@ def test_a_server_that_cannot_start_is_named_and_the_dashboard_goes_on(tmp_path:
     assert other["errors"] == 0
 
 
+class Impostor(BaseHTTPRequestHandler):
+    """Another HTTP server that answers everything, as a subject would answer its readiness."""
+
+    def do_GET(self) -> None:
+        body = b"not the subject"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test's output is pytest's."""
+
+
+@contextmanager
+def listening(port: int) -> Iterator[None]:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        yield
+
+
+@contextmanager
+def answering(port: int) -> Iterator[None]:
+    with http_server(Impostor, port):
+        yield
+
+
+@pytest.mark.parametrize("take", [listening, answering], ids=["a socket", "an HTTP server"])
 def test_a_port_taken_while_the_default_subject_boots_moves_it_to_another(
-    tmp_path: Path,
+    tmp_path: Path, take: Callable[[int], contextlib.AbstractContextManager[None]]
 ) -> None:
     port = free_port()
     while not port_is_free(port + 1):
@@ -133,9 +166,7 @@ def test_a_port_taken_while_the_default_subject_boots_moves_it_to_another(
         wait_for(
             (tmp_path / "server-uvicorn.log").exists, deadline_s=60, what="the subject's spawn"
         )
-        with socket.socket() as taken:
-            taken.bind(("127.0.0.1", port + 1))
-            taken.listen()
+        with take(port + 1):
             server = starting.result(timeout=120)
     try:
         state = server.servers()["uvicorn"]["state"]
@@ -143,9 +174,10 @@ def test_a_port_taken_while_the_default_subject_boots_moves_it_to_another(
     finally:
         server.stop()
 
+    # The subject itself, not whatever took its port, answers where the page says it is.
     assert state["state"] == "ready"
     assert state["url"] != f"http://127.0.0.1:{port + 1}"
-    assert api.status_code == 200
+    assert api.json() == {"message": "Hello from asyncviews!"}
     assert f"port {port + 1} was taken as it started" in server.log()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import socket
 import time
@@ -48,6 +49,33 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+def listens_on(pid: int, port: int) -> bool:
+    """Whether process pid holds the socket listening on port, as /proc tells: an answer on a
+    port chosen free may come from whatever else bound it first."""
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and int(local.rpartition(":")[2], 16) == port:  # 0A: LISTEN
+                listening.add(f"socket:[{inode}]")
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(fd) in listening:
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def log_size(log: Path) -> int:
     try:
         return log.stat().st_size
@@ -82,10 +110,12 @@ async def wait_until_answers(
     deadline_s: float = START_DEADLINE_S,
     since: int = 0,
 ) -> None:
-    """Poll url until any HTTP answer comes; StartFailed if the process exits or time runs out.
+    """Poll url until an HTTP answer comes from the process; StartFailed if it exits or time
+    runs out. An answer from another server that took the port first does not count.
 
     PortTaken when it exited saying its port was in use, in what it wrote to log after since.
     """
+    port = httpx.URL(url).port
     deadline = time.monotonic() + deadline_s
     async with httpx.AsyncClient(timeout=1) as client:
         while True:
@@ -96,7 +126,8 @@ async def wait_until_answers(
                 )
             try:
                 await client.get(url)
-                return
+                if port is None or listens_on(process.pid, port):
+                    return
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
