@@ -122,17 +122,36 @@ def start_server(
                 stderr=subprocess.STDOUT,
             )
         server = Server(f"http://127.0.0.1:{chosen}", data_dir, process, log_path)
-        wait_for(server.answers_or_exited, deadline_s=START_DEADLINE_S, what="the server to answer")
+        with _stopped_on_failure(server):
+            wait_for(
+                server.answers_or_exited, deadline_s=START_DEADLINE_S, what="the server to answer"
+            )
         if process.returncode is None:
             break
         if not said_port_taken(log_path, since) or port is not None or attempt == PORT_ATTEMPTS:
             raise AssertionError(f"server exited with {process.returncode}:\n{server.log()}")
-    subject = server.servers()["uvicorn"]["state"]
-    # A test that gives the subject's port may mean it to fail (the dashboard still serves).
-    if subject["state"] != "ready" and "ASYNCVIEWS_SUBJECT_PORT" not in (env or {}):
-        raise AssertionError(f"the default subject did not start:\n{server.log()}")
+    with _stopped_on_failure(server):
+        subject = server.servers()["uvicorn"]["state"]
+        # A test that gives the subject's port may mean it to fail (the dashboard still serves).
+        if subject["state"] != "ready" and "ASYNCVIEWS_SUBJECT_PORT" not in (env or {}):
+            raise AssertionError(f"the default subject did not start:\n{server.log()}")
     server.subject_url = subject.get("url", "")
     return server
+
+
+@contextmanager
+def _stopped_on_failure(server: Server) -> Iterator[None]:
+    """A dashboard that failed to start as asked is stopped, children and all, not left behind
+    by the test that raised."""
+    try:
+        yield
+    except BaseException:
+        try:
+            server.stop()
+        except subprocess.TimeoutExpired:
+            server.process.kill()  # its children die with it (PR_SET_PDEATHSIG)
+            server.process.wait()
+        raise
 
 
 @contextmanager
