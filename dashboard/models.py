@@ -7,7 +7,7 @@ from typing import Any
 from django.db import models
 
 from asyncviews.scenarios import SCENARIOS
-from dashboard.servers.ideal import CORES, ideal_wall_s, written_well_s
+from dashboard.servers.ideal import CORES, Yardstick, ideal_wall_s, written_well_s
 from dashboard.servers.registry import SERVERS, Config
 
 
@@ -64,16 +64,17 @@ class Run(models.Model):
         return Config(self.server, self.workers, self.threads)
 
     def ideal_wall_s(self) -> float | None:
-        scenario, server = SCENARIOS.get(self.scenario), SERVERS.get(self.server)
-        if scenario is None or server is None:
-            return None
-        return ideal_wall_s(scenario, server, self.config, self.n, self.delay)
+        return self._yardstick(ideal_wall_s)
 
     def written_well_s(self) -> float | None:
+        return self._yardstick(written_well_s)
+
+    def _yardstick(self, measure: Yardstick) -> float | None:
+        """measure for this run; None for a scenario or server this registry does not know."""
         scenario, server = SCENARIOS.get(self.scenario), SERVERS.get(self.server)
         if scenario is None or server is None:
             return None
-        return written_well_s(scenario, server, self.config, self.n, self.delay)
+        return measure(scenario, server, self.config, self.n, self.delay)
 
     def as_dict(self, *, with_timings: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {

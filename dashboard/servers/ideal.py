@@ -20,20 +20,23 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 
 from asyncviews.scenarios import Scenario
 from dashboard.servers.registry import Config, Server
 
 CORES = os.cpu_count() or 1
+# A wall time for n calls with this delay, of this scenario on this server so configured.
+Yardstick = Callable[[Scenario, Server, Config, int, float], float]
 
 
 def ideal_wall_s(scenario: Scenario, server: Server, config: Config, n: int, delay: float) -> float:
     if scenario.work == "cpu":
         return math.ceil(n / min(config.workers, CORES)) * delay
-    capacity = server.capacity(config.workers, config.threads)
     if scenario.work == "cpu-pool":
         # Written well: the pool computes on every core, as many calls as the server holds.
         return written_well_s(scenario, server, config, n, delay)
+    capacity = server.capacity(config.workers, config.threads)
     if capacity is not None:
         return math.ceil(n / capacity) * scenario.ideal_wall_s(1, delay, 1)
     loops = config.workers if server.protocol == "asgi" else n

@@ -30,12 +30,11 @@ from django.conf import settings
 
 from dashboard.servers import children
 from dashboard.servers.ports import (
-    PORT_ATTEMPTS,
-    PortTaken,
     StartFailed,
     free_port,
     log_size,
     log_tail,
+    on_a_free_port,
     port_is_free,
     wait_until_answers,
 )
@@ -125,19 +124,13 @@ class ServerPool:
         else:
             port = free_port()
         self._set_state(config, "starting")
-        attempt = 1
-        while True:
-            try:
-                return await self._start_on(config, port)
-            except StartFailed as error:
-                if isinstance(error, PortTaken) and not given and attempt < PORT_ATTEMPTS:
-                    logger.warning(
-                        "%s: port %d was taken as it started; on another", config.server, port
-                    )
-                    attempt, port = attempt + 1, free_port()
-                    continue
-                self._set_state(config, "failed", error=str(error))
-                raise
+        try:
+            return await on_a_free_port(
+                lambda port: self._start_on(config, port), port, what=config.server, retry=not given
+            )
+        except StartFailed as error:
+            self._set_state(config, "failed", error=str(error))
+            raise
 
     async def _start_on(self, config: Config, port: int) -> Subject:
         server = SERVERS[config.server]

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 START_DEADLINE_S = 30.0
 # Connections a listening server queues before accepting them: a run fires all of its at once.
@@ -47,6 +54,22 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         except OSError:
             return False
     return True
+
+
+async def on_a_free_port(
+    start: Callable[[int], Awaitable[T]], port: int, *, what: str, retry: bool = True
+) -> T:
+    """start(port), and again on another free port each time the child it starts says that
+    port was taken (PORT_ATTEMPTS in all; not at all unless retry)."""
+    attempt = 1
+    while True:
+        try:
+            return await start(port)
+        except PortTaken:
+            if not retry or attempt == PORT_ATTEMPTS:
+                raise
+            logger.warning("%s: port %d was taken as it started; on another", what, port)
+            attempt, port = attempt + 1, free_port()
 
 
 def listens_on(pid: int, port: int) -> bool:

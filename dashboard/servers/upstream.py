@@ -8,22 +8,13 @@ same port if it dies.
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from dashboard.servers.ports import (
-    BACKLOG,
-    PORT_ATTEMPTS,
-    PortTaken,
-    free_port,
-    wait_until_answers,
-)
+from dashboard.servers.ports import BACKLOG, free_port, on_a_free_port, wait_until_answers
 from dashboard.servers.supervised import Supervised
-
-logger = logging.getLogger(__name__)
 
 
 @asynccontextmanager
@@ -33,19 +24,14 @@ async def mock_upstream(url: str, data_dir: Path) -> AsyncIterator[str]:
         yield url
         return
     log = data_dir / "upstream.log"
-    attempt = 1
-    while True:
-        port = free_port()
+
+    async def start(port: int) -> tuple[Supervised, str]:
         own_url = f"http://127.0.0.1:{port}"
         upstream = _upstream(own_url, port, log)
-        try:
-            await upstream.start()
-            break
-        except PortTaken:
-            if attempt == PORT_ATTEMPTS:
-                raise
-            logger.warning("the mock upstream: port %d was taken as it started; another", port)
-            attempt += 1
+        await upstream.start()
+        return upstream, own_url
+
+    upstream, own_url = await on_a_free_port(start, free_port(), what="the mock upstream")
     async with upstream.running():
         yield own_url
 
@@ -60,15 +46,8 @@ def _upstream(url: str, port: int, log: Path) -> Supervised:
         "the mock upstream",
         [
             *(sys.executable, "-m", "uvicorn", "asyncviews.mock_upstream:app"),
-            *(
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--backlog",
-                str(BACKLOG),
-            ),
+            *("--host", "127.0.0.1", "--port", str(port)),
+            *("--no-access-log", "--backlog", str(BACKLOG)),
         ],
         log=log,
         ready=ready,
