@@ -2,6 +2,9 @@
 
 export const seconds = (s) => (s == null ? "–" : `${s.toFixed(2)} s`);
 export const shortNumber = (x) => String(Number(x.toFixed(2)));
+// Nearest rank, as the server computes its percentiles (dashboard/runs/timing.py): null for none.
+export const nearestRank = (sorted, q) =>
+  sorted.length ? sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] : null;
 export const sum = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
 export const cssVar = (name) =>
   getComputedStyle(document.documentElement).getPropertyValue(name).trim();

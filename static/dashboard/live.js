@@ -9,7 +9,7 @@ import { keyColor, serverColor } from "./charts.js";
 import { exactOf } from "./exact.js";
 import { raceName, runKey, splitKey } from "./format.js";
 import { draw, MIN_SPAN_S, serverRank, shadesOf } from "./live-draw.js";
-import { firstFrameAt, pickedServer, runKeys, state } from "./state.js";
+import { firstFrameAt, pickedServer, runKeys, state, timingsOf } from "./state.js";
 
 const ROLLING_S = 30;
 const SAME_INSTANT_S = 0.05; // a race's runs fire together: one start marker for both
@@ -71,7 +71,7 @@ function drawRun(charts) {
   const series = shown.map(({ run, t0 }, i) => {
     const key = runKey(run);
     const other = keys[1 - i];
-    const exact = exactOf(run, run.id === state.current ? state.timings : state.rival?.timings);
+    const exact = exactOf(run, timingsOf(run.id)[0]);
     return {
       id: `run:${key}`,
       label: `#${run.id} ${raceName(key, other)}`,

@@ -4,13 +4,13 @@
  */
 import { drawDurations } from "./durations.js";
 import { showSources } from "./form.js";
-import { runKey } from "./format.js";
+import { nearestRank, runKey } from "./format.js";
 import { drawGauges } from "./gauges.js";
 import { showLive, showViewButton } from "./live.js";
 import { drawCard, drawHistory } from "./panels.js";
 import { onRedraw, scheduleRedraw } from "./schedule.js";
 import { drawTimeline } from "./timeline-live.js";
-import { bySlug, dirty, runKeys, shownServer, state } from "./state.js";
+import { bySlug, dirty, runKeys, shownServer, state, timingsOf } from "./state.js";
 
 const HISTORY_ROWS = 50;
 
@@ -73,10 +73,6 @@ function livePeaks(run) {
   return peaks;
 }
 
-function nearestRank(sorted, q) {
-  return sorted.length ? sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] : null;
-}
-
 // While a run goes: the same nearest-rank percentiles as the server's, over the answers so far.
 function marksOf(run, timings, exact) {
   if (exact && run && run.status !== "running") {
@@ -94,20 +90,19 @@ function marksOf(run, timings, exact) {
 function showDurations(shades) {
   // R forgets the shown run's points until another run is shown.
   const cleared = state.cleared;
-  const run = state.runs.get(state.current);
-  const timings = cleared ? [] : (state.timings ?? state.liveTimings);
-  const series = (r, t, exact) => ({
-    id: r?.id,
-    key: r && runKey(r),
-    shade: r ? shades.get(runKey(r)) : 0,
-    timings: t,
-    marks: marksOf(r, t, exact),
-  });
-  const runs = [series(run, timings, Boolean(state.timings) && !cleared)];
+  const series = (r, id) => {
+    const [saved, live] = timingsOf(id);
+    const timings = cleared ? [] : (saved ?? live);
+    return {
+      id: r?.id,
+      key: r && runKey(r),
+      shade: r ? shades.get(runKey(r)) : 0,
+      timings,
+      marks: marksOf(r, timings, Boolean(saved) && !cleared),
+    };
+  };
+  const runs = [series(state.runs.get(state.current), state.current)];
   const rival = state.rival && state.runs.get(state.rival.id);
-  if (rival) {
-    const rivalTimings = cleared ? [] : (state.rival.timings ?? state.rival.live);
-    runs.push(series(rival, rivalTimings, Boolean(state.rival.timings) && !cleared));
-  }
+  if (rival) runs.push(series(rival, rival.id));
   drawDurations(charts, runs);
 }

@@ -94,6 +94,13 @@ export function firstFrameAt(t) {
 }
 
 // Frames update a running run ten times a second: the run list is redrawn on run events only.
+/** A shown run's timings, [saved, live]: saved once loaded from the runs API after its end
+ * (null before), live as the frames brought them. */
+export function timingsOf(id) {
+  if (id === state.current) return [state.timings, state.liveTimings];
+  return [state.rival?.timings ?? null, state.rival?.live ?? []];
+}
+
 export function remember(run, { fromFrame = false } = {}) {
   state.runs.set(run.id, { ...state.runs.get(run.id), ...run });
   if (!fromFrame) dirty.history = true;

@@ -3,35 +3,28 @@
  * thread, and the phases derived from them. Holds the spans timeline-live.js fetches while a run
  * goes, and the rows prepared, kept until their inputs change.
  */
-import { state } from "./state.js";
+import { nearestRank } from "./format.js";
+import { state, timingsOf } from "./state.js";
 
 // Spans (and timings) fetched while a run goes, by run id: {timings, spans, at, pending}.
 export const polled = new Map();
 
+// A timing's fields after its index (the load generator's), and a span's (the probe's).
+const TIMING = ["sent", "answered", "status", "kind"];
+const SPAN = ["entered", "left", "pid", "thread"];
+
 /** A run's requests as rows: its timings joined with its spans by index. */
 function joinRows(run, timings, spans) {
   // A row for every request, blank until something is known of it.
-  const rows = [];
-  for (let index = 0; index < run.n; index++) {
-    const client = { sent: null, answered: null, status: null, kind: null };
-    rows.push({ index, ...client, entered: null, left: null, pid: null, thread: null });
-  }
-  for (const [index, sent, answered, status, kind] of timings) {
-    const row = rows[index];
-    if (!row) continue;
-    row.sent = sent;
-    row.answered = answered;
-    row.status = status;
-    row.kind = kind;
-  }
-  for (const [index, entered, left, pid, thread] of spans) {
-    const row = rows[index];
-    if (!row) continue;
-    row.entered = entered;
-    row.left = left;
-    row.pid = pid;
-    row.thread = thread;
-  }
+  const blank = Object.fromEntries([...TIMING, ...SPAN].map((name) => [name, null]));
+  const rows = Array.from({ length: run.n }, (_, index) => ({ index, ...blank }));
+  const fill = (entries, names) => {
+    for (const [index, ...values] of entries) {
+      if (rows[index]) names.forEach((name, i) => (rows[index][name] = values[i]));
+    }
+  };
+  fill(timings, TIMING);
+  fill(spans, SPAN);
   // The load generator starts its requests in index order, so until all are answered the
   // index is the send order; then the send times themselves say it.
   if (rows.every((r) => r.sent != null)) rows.sort((a, b) => a.sent - b.sent || a.index - b.index);
@@ -99,9 +92,8 @@ function shownRuns() {
   const ids = [state.current, state.rival?.id].filter((id) => id != null && state.runs.has(id));
   return ids.map((id) => {
     const run = state.runs.get(id);
-    const isCurrent = id === state.current;
-    const exact = isCurrent ? state.timings : state.rival.timings;
-    let timings = exact ?? (isCurrent ? state.liveTimings : state.rival.live);
+    const [exact, live] = timingsOf(id);
+    let timings = exact ?? live;
     const fresh = polled.get(id);
     const finalSpans = run.status !== "running" ? run.spans : null;
     const spans = finalSpans ?? fresh?.spans ?? run.spans ?? [];
@@ -118,8 +110,7 @@ function shownRuns() {
 function spread(values) {
   if (!values.length) return null;
   values.sort((a, b) => a - b);
-  const rank = (q) => values[Math.max(0, Math.ceil(q * values.length) - 1)];
-  return { p50: rank(0.5), p95: rank(0.95), max: values.at(-1) };
+  return { p50: nearestRank(values, 0.5), p95: nearestRank(values, 0.95), max: values.at(-1) };
 }
 
 /** The run's phases as the server derives them, from the rows known so far. */

@@ -5,7 +5,7 @@
  */
 import { getJson, runUrl } from "./api.js";
 import { scheduleRedraw } from "./schedule.js";
-import { state } from "./state.js";
+import { state, timingsOf } from "./state.js";
 import { elapsedNow, forgetPrepared, polled, prepare, pruneKept } from "./timeline-data.js";
 import { hatch, paint, paintEmpty, readPalette } from "./timeline-draw.js";
 import { describe, fillPhases } from "./timeline-text.js";
@@ -99,8 +99,7 @@ function signature(width, height) {
     if (!run) continue;
     const fresh = polled.get(id);
     parts.push(id, run.status, run.spans?.length, fresh?.spans.length, fresh?.timings.length);
-    const [exact, live] =
-      id === state.current ? [state.timings, state.liveTimings] : [state.rival.timings, state.rival.live];
+    const [exact, live] = timingsOf(id);
     parts.push((exact ?? live).length, Boolean(exact));
     // While it goes, time moves on: the "now" line and the axis, when they are seen.
     if (run.status === "running" && visible) parts.push(Math.round(performance.now() / 50));
