@@ -1,5 +1,5 @@
 """Django set up for in-process tests, the one real server shared by request-only tests, and
-the browser fixtures of the page's tests (each module brings its own `site`)."""
+the browser fixtures of the page's tests (each module with its own `site`)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield running
     if running.process.poll() is None:
         running.stop(signal.SIGINT)
+
+
+@pytest.fixture(scope="module")
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """A dashboard of the module's own: the runs fired there stay out of other tests' histories."""
+    running = start_server(tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2]))
+    yield running
+    if running.process.poll() is None:
+        running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import math
 import os
 import re
 import signal
-from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -81,15 +80,6 @@ def wait_for_duration_points(page: Page, n: int) -> None:
     page.wait_for_function(
         f"() => window.dashboard.charts.durations.data.datasets[0].data.length === {n}"
     )
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server of its own: the runs fired here must not show up in other tests' histories."""
-    running = start_server(tmp_path_factory.mktemp("page"))
-    yield running
-    if running.process.poll() is None:
-        running.stop()
 
 
 def pick_server(page: Page, slug: str) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +29,6 @@ TOKEN = "speaker-s3cret"
 CARD = "#run-card"
 LIVE = "window.dashboard.charts.live"
 DURATIONS = "window.dashboard.charts.durations"
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A dashboard of its own: its runs are the only ones in its history."""
-    running = start_server(tmp_path_factory.mktemp("speaker"))
-    yield running
-    if running.process.poll() is None:
-        running.stop()
 
 
 def card_field(page: Page, name: str) -> str:

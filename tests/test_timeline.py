@@ -11,17 +11,16 @@ from __future__ import annotations
 import re
 import statistics
 import struct
-from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from harness.browser import Console, offline_page, screenshot
-from harness.server import Server, start_server
+from harness.browser import Console, screenshot
+from harness.server import Server
 
 RUN_TIMEOUT_MS = 60_000  # a server's first start, then the run, on a busy machine
 THIN_SPACE = "\N{THIN SPACE}"
@@ -32,24 +31,12 @@ TRIO = re.compile(
 Row = dict[str, Any]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A dashboard of its own: its runs stay out of the other tests' histories."""
-    running = start_server(tmp_path_factory.mktemp("timeline"))
-    yield running
-    if running.process.poll() is None:
-        running.stop()
-
-
 @pytest.fixture
-def page(browser: Browser, site: Server, console: Console) -> Iterator[Page]:
-    with offline_page(browser, console) as opened:
-        opened.goto(site.url + "/")
-        opened.wait_for_function("() => window.dashboard?.charts != null")
-        # The timeline's key: its tab shows, and while a run goes it fetches the spans.
-        opened.locator("body").press("l")
-        expect(opened.get_by_role("tabpanel", name="Timeline")).to_be_visible()
-        yield opened
+def page(page: Page) -> Page:
+    """The page on its Timeline tab (its key): shown, it fetches the spans while a run goes."""
+    page.locator("body").press("l")
+    expect(page.get_by_role("tabpanel", name="Timeline")).to_be_visible()
+    return page
 
 
 def launch(site: Server, endpoint: str = "/runs/", **fields: Any) -> list[int]:
@@ -58,6 +45,14 @@ def launch(site: Server, endpoint: str = "/runs/", **fields: Any) -> list[int]:
     assert answer.status_code == 201, answer.text
     body = answer.json()
     return [run["id"] for run in body["runs"]] if "runs" in body else [body["id"]]
+
+
+def drawn_run(page: Page, site: Server, run_id: int) -> tuple[dict[str, Any], list[Row]]:
+    """Once the timeline shows the run ended: the run as the API has it, and its rows as drawn,
+    checked against it."""
+    [drawn] = wait_until_drawn(page, [run_id])
+    run = api_run(site, run_id)
+    return run, assert_drawn_as_measured(drawn, run)
 
 
 def wait_until_drawn(page: Page, ids: list[int]) -> list[dict[str, Any]]:
@@ -171,9 +166,7 @@ def assert_one_view_at_a_time(rows: list[Row], key: str | tuple[str, ...]) -> di
 def test_a_blocked_loop_draws_a_staircase(page: Page, console: Console, site: Server) -> None:
     [run_id] = launch(site, scenario="async-blocking", n=5, delay=0.2)
 
-    [drawn] = wait_until_drawn(page, [run_id])
-    run = api_run(site, run_id)
-    rows = assert_drawn_as_measured(drawn, run)
+    run, rows = drawn_run(page, site, run_id)
     screenshot(page, "timeline-async-blocking-x5-staircase")
 
     # One view at a time: each starts when the one before it left, the loop being held.
@@ -200,9 +193,7 @@ def test_two_sync_workers_each_serve_one_view_at_a_time(
         site, scenario="sync-sleep", n=6, delay=0.5, server="gunicorn-sync", workers=2
     )
 
-    [drawn] = wait_until_drawn(page, [run_id])
-    run = api_run(site, run_id)
-    rows = assert_drawn_as_measured(drawn, run)
+    run, rows = drawn_run(page, site, run_id)
 
     # How the six calls split between the two workers is a race (a worker that wakes late
     # can leave its share to the other); that each runs its views one at a time is not.
@@ -235,9 +226,7 @@ def test_two_sync_workers_each_serve_one_view_at_a_time(
 def test_awaiting_views_make_a_wall(page: Page, console: Console, site: Server) -> None:
     [run_id] = launch(site, scenario="async-sleep", n=100, delay=1)
 
-    [drawn] = wait_until_drawn(page, [run_id])
-    run = api_run(site, run_id)
-    rows = assert_drawn_as_measured(drawn, run)
+    run, rows = drawn_run(page, site, run_id)
     screenshot(page, "timeline-async-sleep-x100-wall")
 
     # All in view at once: every request entered its view before the first one left, and
@@ -274,9 +263,7 @@ def test_four_threads_of_one_worker_each_get_a_lane(
         threads=4,
     )
 
-    [drawn] = wait_until_drawn(page, [run_id])
-    run = api_run(site, run_id)
-    rows = assert_drawn_as_measured(drawn, run)
+    run, rows = drawn_run(page, site, run_id)
 
     # It drew while the run went: some views, not yet all.
     samples = page.evaluate("window.timelineSamples")
